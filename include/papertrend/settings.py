@@ -1,0 +1,97 @@
+"""The one place that reads the environment.
+
+Every path the pipeline writes hangs off one data root so that a test, a CI run
+or a production deployment only has to change ``PAPERTREND_DATA_DIR``.
+Settings are read on each call (not cached at import) so tests can point the
+pipeline at a temporary root by setting the environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+GX_PROJECT_DIR = PROJECT_ROOT / "include" / "gx"
+SAMPLES_DIR = PROJECT_ROOT / "samples" / "digests"
+
+# A digest is a few hundred KB; anything this large is not a digest and would
+# only exhaust memory in the parser.
+DEFAULT_MAX_DUMP_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    max_dump_bytes: int = DEFAULT_MAX_DUMP_BYTES
+    http_timeout_seconds: float = 30.0
+    http_max_retries: int = 5
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "inbox"
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.data_dir / "lake"
+
+    @property
+    def digest_entries_dir(self) -> Path:
+        return self.lake_dir / "digest_entries"
+
+    @property
+    def ledger_dir(self) -> Path:
+        return self.lake_dir / "ingest_ledger"
+
+    @property
+    def staging_dir(self) -> Path:
+        """Partitions wait here until the quality gate lets them into the lake."""
+        return self.data_dir / "staging" / "digest_entries"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def build_db_path(self) -> Path:
+        return self.warehouse_dir / "build" / "warehouse.duckdb"
+
+    @property
+    def serving_db_path(self) -> Path:
+        return self.warehouse_dir / "serving" / "warehouse.duckdb"
+
+    @property
+    def marts_dir(self) -> Path:
+        return self.warehouse_dir / "marts"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.data_dir / "docs"
+
+    @property
+    def gx_docs_dir(self) -> Path:
+        return self.docs_dir / "great_expectations"
+
+    @property
+    def dbt_docs_dir(self) -> Path:
+        return self.docs_dir / "dbt"
+
+
+def get_settings() -> Settings:
+    data_dir = Path(os.environ.get("PAPERTREND_DATA_DIR", PROJECT_ROOT / "data"))
+    return Settings(
+        data_dir=data_dir.resolve(),
+        max_dump_bytes=int(os.environ.get("PAPERTREND_MAX_DUMP_BYTES", DEFAULT_MAX_DUMP_BYTES)),
+        http_timeout_seconds=float(os.environ.get("PAPERTREND_HTTP_TIMEOUT_SECONDS", 30)),
+        http_max_retries=int(os.environ.get("PAPERTREND_HTTP_MAX_RETRIES", 5)),
+    )
