@@ -1,0 +1,37 @@
+# papertrend: `make run` runs the pipeline on the bundled samples, `make test` tests it.
+# Both create .venv (Python 3.11) from the pinned lock file on first use.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+INSTALLED := $(VENV)/.installed
+
+export PAPERTREND_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: install run test bench lock airflow clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+run: install
+	$(BIN)/papertrend ingest samples/digests/*
+
+test: install
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+# Re-resolve the full lock from requirements.in (needs the package registry).
+lock: install
+	$(BIN)/uv pip compile requirements.in --python-version 3.11 --quiet -o requirements.txt
+
+clean:
+	rm -rf $(VENV) data airflow_home dbt_project/target dbt_project/logs
