@@ -1,0 +1,105 @@
+"""The `papertrend` command: the pipeline's steps outside Airflow.
+
+    papertrend ingest PATH... [--date YYYY-MM-DD]   land dumps (exit 1 if any is rejected)
+    papertrend build [--full-refresh]               build and publish the warehouse
+    papertrend backfill DIR                         ingest every dump in DIR, then build once
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from papertrend.settings import get_settings
+
+EXIT_REJECTED = 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return args.handler(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="papertrend",
+        description="Land trending-papers digests and build the papertrend warehouse. "
+        "Data root: $PAPERTREND_DATA_DIR (default: data/ in the project).",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser(
+        "ingest",
+        help="land one or many dumps (text, HF API JSON, flat JSON)",
+        description="Parse, validate and land dumps. Each dump is accepted whole or rejected "
+        "whole; rejected dumps go to quarantine. Exits 1 when any dump is rejected.",
+    )
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="dump files")
+    ingest.add_argument("--date", type=_iso_date, help="the digest date (YYYY-MM-DD) of every PATH")
+    ingest.set_defaults(handler=_ingest)
+
+    build = commands.add_parser("build", help="build the warehouse from the lake and publish it")
+    build.add_argument("--full-refresh", action="store_true", help="rebuild incremental marts")
+    build.set_defaults(handler=_build)
+
+    backfill = commands.add_parser(
+        "backfill",
+        help="ingest every dump in a folder in one batch, then build the warehouse once",
+    )
+    backfill.add_argument("folder", type=Path, help="folder of dumps with YYYY-MM-DD in their names")
+    backfill.set_defaults(handler=_backfill)
+    return parser
+
+
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a YYYY-MM-DD date") from None
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    missing = [p for p in args.paths if not p.is_file()]
+    if missing:
+        print("no such file: " + ", ".join(map(str, missing)), file=sys.stderr)
+        return 2
+    return _run_ingest(args.paths, args.date)
+
+
+def _run_ingest(paths: list[Path], digest_date: date | None) -> int:
+    from papertrend.ingest import ingest_dumps
+
+    def progress(index: int, total: int, source: str) -> None:
+        if total > 1:
+            print(f"[{index}/{total}] reading {source}", file=sys.stderr, flush=True)
+
+    outcomes = ingest_dumps(paths, digest_date, progress=progress)
+    for outcome in outcomes:
+        print(outcome.summary_line())
+    rejected = sum(o.rejected for o in outcomes)
+    settings = get_settings()
+    print(f"{len(outcomes) - rejected} of {len(outcomes)} dump(s) accepted; lake: {settings.digest_entries_dir}")
+    if rejected:
+        print(f"{rejected} rejected; see {settings.quarantine_dir}", file=sys.stderr)
+    return EXIT_REJECTED if rejected else 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from papertrend.warehouse import build_warehouse
+
+    report = build_warehouse(full_refresh=args.full_refresh)
+    print(report.summary())
+    return 0
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    paths = sorted(p for p in args.folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    status = _run_ingest(paths, None)
+    _build(argparse.Namespace(full_refresh=False))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

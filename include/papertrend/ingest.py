@@ -1,0 +1,293 @@
+"""Ingest dumps: archive, parse, stage, validate (the quality gate), promote.
+
+A dump is accepted whole or rejected whole. Rejected dumps go to quarantine
+with their reason; accepted ones replace their day's partition in the lake.
+Every dump gets a ledger row. Many dumps are validated in one Great
+Expectations run, so a backfill pays the GX start-up once.
+
+The CLI and the Airflow DAGs both call :func:`ingest_dumps`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from papertrend.landing import lake, ledger
+from papertrend.landing.files import unsafe_file_name_reason, write_bytes_atomically
+from papertrend.landing.quarantine import quarantine_dump
+from papertrend.parsing import DumpRejected, Problem, parse_dump, resolve_digest_date
+from papertrend.settings import Settings, get_settings
+
+
+@dataclass(frozen=True)
+class Dump:
+    """One raw dump as it arrived: its file name, bytes and where it came from."""
+
+    name: str
+    raw: bytes
+    source_uri: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    source_uri: str
+    status: str  # one of schema.LEDGER_STATUSES
+    digest_date: date | None = None
+    row_count: int | None = None
+    source_format: str | None = None
+    reason: str | None = None
+    quarantine_path: Path | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == "rejected"
+
+    def summary_line(self) -> str:
+        day = self.digest_date.isoformat() if self.digest_date else "????-??-??"
+        rows = f"{self.row_count} rows" if self.row_count is not None else "-"
+        line = f"{self.status:<9} {day}  {rows:>9}  {self.source_uri}"
+        if self.rejected:
+            first_reason = (self.reason or "").splitlines()
+            line += f"\n          reason: {first_reason[1].strip() if len(first_reason) > 1 else self.reason}"
+            line += f"\n          quarantined in {self.quarantine_path}"
+        return line
+
+
+class IngestRejected(Exception):
+    """Raised by :func:`ingest_or_raise` when any dump was rejected."""
+
+    def __init__(self, outcomes: list[IngestOutcome]):
+        self.outcomes = outcomes
+        rejected = [o for o in outcomes if o.rejected]
+        super().__init__(
+            f"{len(rejected)} of {len(outcomes)} dump(s) rejected:\n"
+            + "\n".join(o.reason or o.source_uri for o in rejected)
+        )
+
+
+@dataclass
+class _Staged:
+    dump: Dump
+    digest_date: date
+    source_format: str
+    row_count: int
+    partition: Path
+    raw_path: Path
+    replaces: bool
+
+
+Validator = Callable[[list[Path]], list]
+ProgressCallback = Callable[[int, int, str], None]
+
+
+def read_dump(path: Path, settings: Settings) -> Dump | IngestOutcome:
+    """Read a dump file, refusing (and quarantining) one over the size bound
+    without loading it into memory."""
+    source_uri = str(path)
+    size = path.stat().st_size
+    if size > settings.max_dump_bytes:
+        sha256 = _file_sha256(path)
+        problem = Problem(
+            "file",
+            "too_large",
+            f"{size} bytes is over the {settings.max_dump_bytes} byte bound (PAPERTREND_MAX_DUMP_BYTES)",
+        )
+        return _reject(
+            settings, DumpRejected(source_uri, [problem]), sha256=sha256, name=path.name,
+            source_uri=source_uri, raw_file=path,
+        )
+    return Dump(name=path.name, raw=path.read_bytes(), source_uri=source_uri)
+
+
+def ingest_dumps(
+    sources: Iterable[Path | Dump],
+    digest_date: date | None = None,
+    *,
+    settings: Settings | None = None,
+    validator: Validator | None = None,
+    progress: ProgressCallback | None = None,
+) -> list[IngestOutcome]:
+    """Land every dump that passes the parser and the quality gate; return one
+    outcome per dump in input order. Never raises for bad input: a bad dump is
+    a rejected outcome (see :func:`ingest_or_raise`)."""
+    settings = settings or get_settings()
+    sources = list(sources)
+    ingested_at = datetime.now(timezone.utc)
+    outcomes: list[IngestOutcome | _Staged] = []
+    staged_keys: set[tuple[date, str]] = set()
+    for index, source in enumerate(sources, start=1):
+        if progress:
+            progress(index, len(sources), str(source.source_uri if isinstance(source, Dump) else source))
+        dump = read_dump(source, settings) if isinstance(source, Path) else source
+        if isinstance(dump, Dump):
+            dump = _stage(dump, digest_date, settings, ingested_at, staged_keys)
+        outcomes.append(dump)
+
+    staged = [item for item in outcomes if isinstance(item, _Staged)]
+    gate_outcomes = _run_quality_gate(staged, settings, validator) if staged else {}
+    return [gate_outcomes[id(item)] if isinstance(item, _Staged) else item for item in outcomes]
+
+
+def ingest_or_raise(
+    sources: Iterable[Path | Dump], digest_date: date | None = None, **kwargs
+) -> list[IngestOutcome]:
+    outcomes = ingest_dumps(sources, digest_date, **kwargs)
+    if any(o.rejected for o in outcomes):
+        raise IngestRejected(outcomes)
+    return outcomes
+
+
+def _stage(
+    dump: Dump,
+    caller_date: date | None,
+    settings: Settings,
+    ingested_at: datetime,
+    staged_keys: set[tuple[date, str]],
+) -> _Staged | IngestOutcome:
+    sha256 = dump.sha256
+    try:
+        name_problem = unsafe_file_name_reason(dump.name)
+        if name_problem:
+            raise DumpRejected(dump.source_uri, [Problem("file", "unsafe_file_name", name_problem)])
+        parsed = parse_dump(dump.raw, dump.source_uri)
+        digest_date = resolve_digest_date(dump.source_uri, caller_date, parsed.stated_date, dump.name)
+    except DumpRejected as rejection:
+        return _reject(settings, rejection, sha256=sha256, name=dump.name,
+                       source_uri=dump.source_uri, raw=dump.raw)
+
+    raw_path = _archive_raw(settings, dump, sha256)
+    row_count = len(parsed.records)
+    landed = lake.landed_checksum(settings.digest_entries_dir, digest_date)
+    if landed == sha256 or (digest_date, sha256) in staged_keys:
+        outcome = IngestOutcome(dump.source_uri, "unchanged", digest_date, row_count, parsed.source_format)
+        _record(settings, outcome, sha256, raw_path)
+        return outcome
+
+    table = lake.build_table(
+        parsed, digest_date=digest_date, source_uri=dump.source_uri,
+        source_sha256=sha256, ingested_at=ingested_at,
+    )
+    # One staging folder per dump: two dumps for the same day in one batch
+    # must not overwrite each other before the gate has seen both.
+    staging_root = settings.staging_dir / f"{sha256[:16]}-{uuid.uuid4().hex[:8]}"
+    lake.write_partition(table, staging_root, digest_date)
+    staged_keys.add((digest_date, sha256))
+    return _Staged(
+        dump=dump, digest_date=digest_date, source_format=parsed.source_format,
+        row_count=row_count, partition=lake.partition_dir(staging_root, digest_date),
+        raw_path=raw_path, replaces=landed is not None,
+    )
+
+
+def _run_quality_gate(
+    staged: list[_Staged], settings: Settings, validator: Validator | None
+) -> dict[int, IngestOutcome]:
+    """Validate every staged partition in one call; promote the ones that pass
+    (in input order, so a later dump for the same day wins) and quarantine the rest."""
+    if validator is None:
+        from papertrend.validation import validate_partitions
+
+        def validator(partitions: list[Path]) -> list:
+            return validate_partitions(partitions, settings=settings)
+
+    results = validator([item.partition for item in staged])
+    outcomes = {}
+    for item, result in zip(staged, results, strict=True):
+        if result.success:
+            lake.promote_partition(item.partition, settings.digest_entries_dir)
+            status = "replaced" if item.replaces else "landed"
+            outcome = IngestOutcome(
+                item.dump.source_uri, status, item.digest_date, item.row_count, item.source_format
+            )
+            _record(settings, outcome, item.dump.sha256, item.raw_path)
+        else:
+            outcome = _quarantine_failed_validation(settings, item, result)
+        outcomes[id(item)] = outcome
+    return outcomes
+
+
+def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> IngestOutcome:
+    import json
+
+    reason = f"{item.dump.source_uri}: rejected by the quality gate\n{result.failure_summary}"
+    result_file = item.partition / "validation_result.json"
+    result_file.write_text(json.dumps(result.result, indent=2, default=str))
+    folder = quarantine_dump(
+        settings.quarantine_dir,
+        sha256=item.dump.sha256,
+        name=item.dump.name,
+        raw=item.dump.raw,
+        reason={"stage": "validation", "message": reason, "digest_date": item.digest_date},
+        extra_files={
+            "digest_entries.parquet": item.partition / lake.PARTITION_FILE,
+            "validation_result.json": result_file,
+        },
+    )
+    lake.remove_staged(item.partition)
+    outcome = IngestOutcome(
+        item.dump.source_uri, "rejected", item.digest_date, item.row_count,
+        item.source_format, reason, folder,
+    )
+    _record(settings, outcome, item.dump.sha256, item.raw_path)
+    return outcome
+
+
+def _reject(
+    settings: Settings,
+    rejection: DumpRejected,
+    *,
+    sha256: str,
+    name: str,
+    source_uri: str,
+    raw: bytes | None = None,
+    raw_file: Path | None = None,
+) -> IngestOutcome:
+    folder = quarantine_dump(
+        settings.quarantine_dir, sha256=sha256, name=name, raw=raw, raw_file=raw_file,
+        reason={"stage": "parse", "message": rejection.message, **rejection.as_dict()},
+    )
+    outcome = IngestOutcome(source_uri, "rejected", reason=rejection.message, quarantine_path=folder)
+    _record(settings, outcome, sha256, folder)
+    return outcome
+
+
+def _archive_raw(settings: Settings, dump: Dump, sha256: str) -> Path:
+    """Keep the dump's bytes unchanged, addressed by checksum (re-archiving the
+    same dump is a no-op)."""
+    target = settings.raw_dir / f"{sha256[:16]}_{dump.name}"
+    if not target.exists():
+        write_bytes_atomically(target, dump.raw)
+    return target
+
+
+def _record(settings: Settings, outcome: IngestOutcome, sha256: str, raw_path: Path) -> None:
+    ledger.record(
+        settings.ledger_dir,
+        ledger.LedgerEntry(
+            source_sha256=sha256,
+            source_uri=outcome.source_uri,
+            status=outcome.status,
+            source_format=outcome.source_format,
+            digest_date=outcome.digest_date,
+            row_count=outcome.row_count,
+            reason=outcome.reason,
+            raw_path=str(raw_path),
+        ),
+    )
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""Landing: the raw archive, the Parquet lake, the ingest ledger and quarantine."""

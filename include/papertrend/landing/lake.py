@@ -1,0 +1,94 @@
+"""The Parquet lake: one Hive partition per digest day, one file per partition.
+
+Every partition holds exactly one file, ``part-0.parquet``, replaced in one
+atomic rename. A reader globbing ``digest_date=*/*.parquet`` therefore sees a
+day's old digest or its new one, never both and never half of one.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from papertrend.landing.files import write_atomically
+from papertrend.parsing import ParsedDump
+from papertrend.schema import DIGEST_ENTRIES_SCHEMA, PARSER_VERSION
+
+PARTITION_FILE = "part-0.parquet"
+
+
+def partition_dir(dataset_dir: Path, digest_date: date) -> Path:
+    return dataset_dir / f"digest_date={digest_date.isoformat()}"
+
+
+def partition_date(partition: Path) -> date:
+    return date.fromisoformat(partition.name.removeprefix("digest_date="))
+
+
+def build_table(
+    parsed: ParsedDump,
+    *,
+    digest_date: date,
+    source_uri: str,
+    source_sha256: str,
+    ingested_at: datetime,
+) -> pa.Table:
+    records = parsed.records
+    n = len(records)
+    columns = {
+        "digest_date": [digest_date] * n,
+        "position": list(range(1, n + 1)),
+        "title": [r.title for r in records],
+        "abstract": [r.abstract for r in records],
+        "arxiv_id": [r.arxiv_id for r in records],
+        "authors": [r.authors for r in records],
+        "upvotes": [r.upvotes for r in records],
+        "published_at": [r.published_at for r in records],
+        "github_repo": [r.github_repo for r in records],
+        "project_page": [r.project_page for r in records],
+        "source_format": [parsed.source_format] * n,
+        "source_uri": [source_uri] * n,
+        "source_sha256": [source_sha256] * n,
+        "parser_version": [PARSER_VERSION] * n,
+        "ingested_at": [ingested_at] * n,
+    }
+    return pa.table(columns, schema=DIGEST_ENTRIES_SCHEMA)
+
+
+def write_partition(table: pa.Table, dataset_dir: Path, digest_date: date) -> Path:
+    """Write (or replace) one day's partition file atomically."""
+    target = partition_dir(dataset_dir, digest_date) / PARTITION_FILE
+    return write_atomically(
+        target, lambda temp: pq.write_table(table, temp, compression="zstd")
+    )
+
+
+def landed_checksum(dataset_dir: Path, digest_date: date) -> str | None:
+    """The source checksum of the dump a day's partition was landed from, if any."""
+    path = partition_dir(dataset_dir, digest_date) / PARTITION_FILE
+    if not path.exists():
+        return None
+    column = pq.read_table(path, columns=["source_sha256"]).column(0)
+    return column[0].as_py() if len(column) else None
+
+
+def promote_partition(staged_partition: Path, lake_dataset_dir: Path) -> Path:
+    """Move a validated staged partition into the lake, replacing that day.
+
+    The staged file is copied beside the lake file under a temporary name and
+    renamed over it, so the swap is atomic even when staging and lake sit on
+    different filesystems."""
+    target_dir = partition_dir(lake_dataset_dir, partition_date(staged_partition))
+    source = staged_partition / PARTITION_FILE
+    promoted = write_atomically(target_dir / PARTITION_FILE, lambda temp: shutil.copyfile(source, temp))
+    remove_staged(staged_partition)
+    return promoted
+
+
+def remove_staged(staged_partition: Path) -> None:
+    """Drop a staged partition and its per-dump staging folder."""
+    shutil.rmtree(staged_partition.parent, ignore_errors=True)

@@ -1,0 +1,97 @@
+"""Turn one raw dump (bytes) into canonical records, whatever its format.
+
+The format is detected from the content: a dump that parses as JSON is one of
+the JSON shapes, anything else is page text. The file extension only breaks
+the tie for a ``.json`` file that does not parse (an error, not page text).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+from papertrend.parsing.errors import DumpRejected, Problem, reject
+from papertrend.parsing.json_digest import is_hf_api_shape, parse_flat_json, parse_hf_api
+from papertrend.parsing.records import PaperRecord, ParsedDump
+from papertrend.parsing.text_digest import parse_text_digest
+
+__all__ = [
+    "DumpRejected",
+    "PaperRecord",
+    "ParsedDump",
+    "Problem",
+    "decode_dump",
+    "parse_dump",
+    "resolve_digest_date",
+]
+
+DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+
+
+def parse_dump(raw: bytes, source: str) -> ParsedDump:
+    text = decode_dump(raw, source)
+    stripped = text.lstrip()
+    if stripped[:1] in ("[", "{"):
+        try:
+            payload = json.loads(stripped)
+        except json.JSONDecodeError as error:
+            if source.lower().endswith(".json"):
+                raise reject(
+                    source,
+                    f"line {error.lineno}",
+                    "invalid_json",
+                    f"not valid JSON: {error.msg} (column {error.colno})",
+                ) from None
+        else:
+            if is_hf_api_shape(payload):
+                return parse_hf_api(payload, source)
+            return parse_flat_json(payload, source)
+    elif source.lower().endswith(".json"):
+        raise reject(source, "line 1", "invalid_json", "a .json dump that does not start with [ or {")
+    return parse_text_digest(text, source)
+
+
+def decode_dump(raw: bytes, source: str) -> str:
+    if not raw.strip():
+        raise reject(source, "file", "empty_file", "the dump is empty")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise reject(source, f"line {line}", "binary_content", "NUL byte: this is not a text or JSON dump")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise reject(
+            source,
+            f"line {line}",
+            "not_utf8",
+            f"byte {raw[error.start]:#04x} at offset {error.start} is not UTF-8",
+        ) from None
+
+
+def resolve_digest_date(
+    source: str, caller_date: date | None, stated_date: date | None, file_name: str
+) -> date:
+    """The digest's day, from (in order) the caller, the dump's own `date`, a
+    YYYY-MM-DD in the file name. Two sources that disagree are an error: landing
+    a digest under the wrong day would silently corrupt every trend."""
+    candidates = {"the caller (--date / DAG run)": caller_date, "the dump's `date` field": stated_date}
+    in_name = DATE_IN_NAME.search(file_name)
+    if in_name:
+        try:
+            candidates["the file name"] = date.fromisoformat(in_name.group(1))
+        except ValueError:
+            pass
+    known = {origin: day for origin, day in candidates.items() if day is not None}
+    if not known:
+        raise reject(
+            source,
+            "file",
+            "date_unknown",
+            "cannot tell the digest date: pass --date, or put YYYY-MM-DD in the file name",
+        )
+    if len(set(known.values())) > 1:
+        stated = ", ".join(f"{origin} says {day}" for origin, day in known.items())
+        raise DumpRejected(source, [Problem("file", "date_conflict", f"dates disagree: {stated}")])
+    return next(iter(known.values()))
