@@ -31,12 +31,12 @@ DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 
 def parse_dump(raw: bytes, source: str) -> ParsedDump:
     text = decode_dump(raw, source)
-    stripped = text.lstrip()
-    if stripped[:1] in ("[", "{"):
+    declared_json = source.lower().endswith(".json")
+    if declared_json or text.lstrip()[:1] in ("[", "{"):
         try:
-            payload = json.loads(stripped)
+            payload = json.loads(text)
         except json.JSONDecodeError as error:
-            if source.lower().endswith(".json"):
+            if declared_json:
                 raise reject(
                     source,
                     f"line {error.lineno}",
@@ -47,8 +47,6 @@ def parse_dump(raw: bytes, source: str) -> ParsedDump:
             if is_hf_api_shape(payload):
                 return parse_hf_api(payload, source)
             return parse_flat_json(payload, source)
-    elif source.lower().endswith(".json"):
-        raise reject(source, "line 1", "invalid_json", "a .json dump that does not start with [ or {")
     return parse_text_digest(text, source)
 
 
