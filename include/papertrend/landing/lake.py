@@ -39,9 +39,7 @@ def build_table(
 ) -> pa.Table:
     records = parsed.records
     n = len(records)
-    columns = {
-        "digest_date": [digest_date] * n,
-        "position": list(range(1, n + 1)),
+    per_record = {
         "title": [r.title for r in records],
         "abstract": [r.abstract for r in records],
         "arxiv_id": [r.arxiv_id for r in records],
@@ -50,13 +48,27 @@ def build_table(
         "published_at": [r.published_at for r in records],
         "github_repo": [r.github_repo for r in records],
         "project_page": [r.project_page for r in records],
-        "source_format": [parsed.source_format] * n,
-        "source_uri": [source_uri] * n,
-        "source_sha256": [source_sha256] * n,
-        "parser_version": [PARSER_VERSION] * n,
-        "ingested_at": [ingested_at] * n,
     }
-    return pa.table(columns, schema=DIGEST_ENTRIES_SCHEMA)
+    per_dump = {
+        "digest_date": digest_date,
+        "source_format": parsed.source_format,
+        "source_uri": source_uri,
+        "source_sha256": source_sha256,
+        "parser_version": PARSER_VERSION,
+        "ingested_at": ingested_at,
+    }
+    columns = []
+    for field in DIGEST_ENTRIES_SCHEMA:
+        if field.name == "position":
+            columns.append(pa.array(range(1, n + 1), type=field.type))
+        elif field.name in per_dump:
+            # Repeating one scalar is far cheaper than converting n Python objects.
+            columns.append(pa.repeat(pa.scalar(per_dump[field.name], type=field.type), n))
+        elif all(value is None for value in per_record[field.name]):
+            columns.append(pa.nulls(n, type=field.type))
+        else:
+            columns.append(pa.array(per_record[field.name], type=field.type))
+    return pa.Table.from_arrays(columns, schema=DIGEST_ENTRIES_SCHEMA)
 
 
 def write_partition(table: pa.Table, dataset_dir: Path, digest_date: date) -> Path:

@@ -124,7 +124,7 @@ def _paper_or_item(paper: dict, item: dict, *names: str) -> Any:
 def _first_present(mapping: dict, names: tuple[str, ...] | str) -> Any:
     for name in (names,) if isinstance(names, str) else names:
         value = mapping.get(name)
-        if value not in (None, ""):
+        if value is not None:
             return value
     return None
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
@@ -27,12 +26,10 @@ class ParsedDump:
     stated_date: date | None = None
 
 
-_WHITESPACE = re.compile(r"\s+")
-
-
 def collapse_whitespace(text: str) -> str:
-    """Hard line breaks, tabs and runs of spaces become one space."""
-    return _WHITESPACE.sub(" ", text).strip()
+    """Hard line breaks, tabs and runs of spaces become one space.
+    (str.split is several times faster than a regex on this hot path.)"""
+    return " ".join(text.split())
 
 
 def parse_timestamp(value: str) -> datetime:
