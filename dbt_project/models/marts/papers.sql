@@ -1,0 +1,39 @@
+with appearances as (
+    select
+        paper_id,
+        min(digest_date) as first_seen_date,
+        max(digest_date) as last_seen_date,
+        count(distinct digest_date) as days_trending,
+        min(position) as best_position
+    from {{ ref('digest_appearances') }}
+    group by paper_id
+),
+
+links as (
+    select
+        paper_id,
+        count(*) as link_count,
+        bool_or(link_kind = 'code') as has_code
+    from {{ ref('paper_links') }}
+    group by paper_id
+)
+
+select
+    papers.paper_id,
+    papers.title,
+    papers.short_name,
+    abstracts.abstract_cleaned as abstract,
+    papers.arxiv_id,
+    appearances.first_seen_date,
+    appearances.last_seen_date,
+    appearances.days_trending,
+    appearances.best_position,
+    primary_topics.topic_id as primary_topic_id,
+    coalesce(links.link_count, 0) as link_count,
+    coalesce(links.has_code, false) as has_code
+from {{ ref('int_papers_normalized') }} as papers
+inner join appearances using (paper_id)
+inner join {{ ref('int_abstracts_cleaned') }} as abstracts using (paper_id)
+inner join {{ ref('paper_topics') }} as primary_topics
+    on primary_topics.paper_id = papers.paper_id and primary_topics.is_primary
+left join links using (paper_id)
