@@ -1,0 +1,233 @@
+"""`papertrend build`: dbt build into a build file, then publish it for readers.
+
+DuckDB allows one writer or many readers. dbt writes only the build file;
+publishing checkpoints it and atomically replaces the serving file that
+dashboards open read-only, then exports every mart as Parquet. A failed model
+or test publishes nothing: the previous serving file and Parquet stay.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from papertrend.settings import DBT_PROJECT_DIR, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+# The file format Metabase's bundled DuckDB (1.5) can read; also set in profiles.yml.
+STORAGE_COMPATIBILITY_VERSION = "v1.5.0"
+MARTS_SCHEMA = "main"
+DOCS_FILES = ("index.html", "catalog.json", "manifest.json")
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    name: str
+    resource_type: str
+    status: str
+    seconds: float
+    rows_affected: int | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    serving_db_path: Path
+    marts_dir: Path
+    docs_dir: Path | None
+    full_refresh: bool
+    seconds: float
+    nodes: tuple[NodeResult, ...]
+    mart_row_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def models(self) -> tuple[NodeResult, ...]:
+        return tuple(n for n in self.nodes if n.resource_type == "model")
+
+    def summary(self) -> str:
+        """What a CLI or an Airflow task log shows."""
+        tests = [n for n in self.nodes if n.resource_type in ("test", "unit_test")]
+        lines = [
+            f"warehouse built in {self.seconds:.1f}s"
+            f" ({'full refresh' if self.full_refresh else 'incremental'}):"
+            f" {len(self.models)} models, {len(tests)} tests passed",
+            *(f"  {name:<20} {count:>8} rows" for name, count in sorted(self.mart_row_counts.items())),
+            f"serving file: {self.serving_db_path}",
+            f"marts as Parquet: {self.marts_dir}",
+        ]
+        if self.docs_dir:
+            lines.append(f"dbt docs: {self.docs_dir / 'index.html'}")
+        return "\n".join(lines)
+
+
+class WarehouseBuildError(RuntimeError):
+    """dbt build failed; nothing was published."""
+
+    def __init__(self, message: str, failed_nodes: tuple[NodeResult, ...] = ()):
+        self.failed_nodes = failed_nodes
+        lines = [message] + [
+            f"  - {n.resource_type} {n.name}: {n.status}: {(n.message or '').strip()[:500]}"
+            for n in failed_nodes
+        ]
+        super().__init__("\n".join(lines))
+
+
+def build_warehouse(settings: Settings | None = None, full_refresh: bool = False) -> BuildReport:
+    """Run `dbt build` on the lake, publish the serving file and marts, generate dbt docs."""
+    settings = settings or get_settings()
+    started = time.monotonic()
+    if not any(settings.digest_entries_dir.glob("*/*.parquet")):
+        raise WarehouseBuildError(f"the lake has no digest entries under {settings.digest_entries_dir}")
+    settings.build_db_path.parent.mkdir(parents=True, exist_ok=True)
+
+    args = ["build"] + (["--full-refresh"] if full_refresh else [])
+    with _dbt_environment(settings):
+        result = _invoke_dbt(settings, args)
+    nodes = _node_results(result)
+    failed = tuple(n for n in nodes if n.status in _FAILED_STATUSES)
+    if failed or not result.success:
+        detail = f": {result.exception}" if result.exception else ""
+        raise WarehouseBuildError(f"dbt build failed, nothing published{detail}", failed)
+
+    mart_names = _mart_names(result)
+    row_counts = _publish(settings, mart_names)
+    docs_dir = _generate_docs(settings)
+    return BuildReport(
+        serving_db_path=settings.serving_db_path,
+        marts_dir=settings.marts_dir,
+        docs_dir=docs_dir,
+        full_refresh=full_refresh,
+        seconds=round(time.monotonic() - started, 2),
+        nodes=nodes,
+        mart_row_counts=row_counts,
+    )
+
+
+def _dbt_dir(settings: Settings, name: str) -> Path:
+    # target/ and logs/ live with the build, not in the repository, so parallel
+    # data roots (tests, CI) never share dbt's partial-parse state.
+    return settings.warehouse_dir / "dbt" / name
+
+
+@contextmanager
+def _dbt_environment(settings: Settings) -> Iterator[None]:
+    """profiles.yml and the sources read these; restore the caller's environment after."""
+    wanted = {
+        "PAPERTREND_DATA_DIR": str(settings.data_dir),
+        "PAPERTREND_BUILD_DB_PATH": str(settings.build_db_path),
+        "PAPERTREND_LAKE_DIR": str(settings.lake_dir),
+        "DO_NOT_TRACK": "1",
+    }
+    saved = {key: os.environ.get(key) for key in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _invoke_dbt(settings: Settings, args: list[str]):
+    from dbt.cli.main import dbtRunner
+
+    common = [
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(_dbt_dir(settings, "target")),
+        "--log-path", str(_dbt_dir(settings, "logs")),
+        "--quiet",
+    ]
+    return dbtRunner().invoke(args + common)
+
+
+def _node_results(result) -> tuple[NodeResult, ...]:
+    run_results = getattr(result, "result", None)
+    if run_results is None or not hasattr(run_results, "results"):
+        return ()
+    nodes = []
+    for r in run_results.results:
+        response = r.adapter_response or {}
+        nodes.append(
+            NodeResult(
+                name=r.node.name,
+                resource_type=str(r.node.resource_type),
+                status=str(r.status),
+                seconds=round(r.execution_time or 0.0, 3),
+                rows_affected=response.get("rows_affected"),
+                message=r.message,
+            )
+        )
+    return tuple(nodes)
+
+
+def _mart_names(result) -> list[str]:
+    return sorted(
+        r.node.name
+        for r in result.result.results
+        if str(r.node.resource_type) == "model" and "marts" in r.node.fqn
+    )
+
+
+def _publish(settings: Settings, mart_names: list[str]) -> dict[str, int]:
+    """Checkpoint the build file, copy it next to the serving file, export marts, swap atomically."""
+    import duckdb
+
+    serving = settings.serving_db_path
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    settings.marts_dir.mkdir(parents=True, exist_ok=True)
+    staged_db = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
+    staged_marts: dict[Path, Path] = {}
+    try:
+        with duckdb.connect(
+            str(settings.build_db_path),
+            config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION},
+        ) as con:
+            con.execute("CHECKPOINT")
+        shutil.copyfile(settings.build_db_path, staged_db)
+
+        row_counts = {}
+        with duckdb.connect(str(staged_db), read_only=True) as con:
+            for mart in mart_names:
+                target = settings.marts_dir / f"{mart}.parquet"
+                staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                con.execute(
+                    f"COPY (SELECT * FROM {MARTS_SCHEMA}.{mart}) TO '{staged}' "
+                    "(FORMAT parquet, COMPRESSION zstd)"
+                )
+                staged_marts[staged] = target
+                row_counts[mart] = con.execute(f"SELECT count(*) FROM {MARTS_SCHEMA}.{mart}").fetchone()[0]
+
+        os.replace(staged_db, serving)
+        for staged, target in staged_marts.items():
+            os.replace(staged, target)
+        log.info("published %s (%s)", serving, row_counts)
+        return row_counts
+    finally:
+        staged_db.unlink(missing_ok=True)
+        for staged in staged_marts:
+            staged.unlink(missing_ok=True)
+
+
+def _generate_docs(settings: Settings) -> Path | None:
+    """dbt docs into <data root>/docs/dbt; a docs failure is logged, the published warehouse stands."""
+    with _dbt_environment(settings):
+        result = _invoke_dbt(settings, ["docs", "generate"])
+    if not result.success:
+        log.warning("dbt docs generate failed: %s", result.exception)
+        return None
+    target = _dbt_dir(settings, "target")
+    settings.dbt_docs_dir.mkdir(parents=True, exist_ok=True)
+    for name in DOCS_FILES:
+        shutil.copyfile(target / name, settings.dbt_docs_dir / name)
+    return settings.dbt_docs_dir
