@@ -45,6 +45,7 @@ class BuildReport:
     docs_dir: Path | None
     full_refresh: bool
     seconds: float
+    dbt_build_seconds: float
     nodes: tuple[NodeResult, ...]
     mart_row_counts: dict[str, int] = field(default_factory=dict)
 
@@ -56,7 +57,7 @@ class BuildReport:
         """What a CLI or an Airflow task log shows."""
         tests = [n for n in self.nodes if n.resource_type in ("test", "unit_test")]
         lines = [
-            f"warehouse built in {self.seconds:.1f}s"
+            f"warehouse built in {self.seconds:.1f}s (dbt build {self.dbt_build_seconds:.1f}s)"
             f" ({'full refresh' if self.full_refresh else 'incremental'}):"
             f" {len(self.models)} models, {len(tests)} tests passed",
             *(f"  {name:<20} {count:>8} rows" for name, count in sorted(self.mart_row_counts.items())),
@@ -89,8 +90,10 @@ def build_warehouse(settings: Settings | None = None, full_refresh: bool = False
     settings.build_db_path.parent.mkdir(parents=True, exist_ok=True)
 
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
+    dbt_started = time.monotonic()
     with _dbt_environment(settings):
         result = _invoke_dbt(settings, args)
+    dbt_build_seconds = round(time.monotonic() - dbt_started, 2)
     nodes = _node_results(result)
     failed = tuple(n for n in nodes if n.status in _FAILED_STATUSES)
     if failed or not result.success:
@@ -106,6 +109,7 @@ def build_warehouse(settings: Settings | None = None, full_refresh: bool = False
         docs_dir=docs_dir,
         full_refresh=full_refresh,
         seconds=round(time.monotonic() - started, 2),
+        dbt_build_seconds=dbt_build_seconds,
         nodes=nodes,
         mart_row_counts=row_counts,
     )
