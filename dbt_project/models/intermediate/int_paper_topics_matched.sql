@@ -51,6 +51,8 @@ terms as (
         from (select topic_id, unnest(string_split(match_terms, '|')) as term from taxonomy where match_terms is not null)
     )
     where len(term_tokens) > 0
+    -- spellings that tokenize alike ("chain of thought", "chain-of-thought") count once
+    qualify row_number() over (partition by topic_id, term_tokens order by term) = 1
 ),
 
 documents as (
