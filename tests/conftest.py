@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from papertrend.settings import SAMPLES_DIR, Settings, get_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DAGS_FOLDER = PROJECT_ROOT / "dags"
+
+
+# Airflow reads its configuration once, when it is first imported, so every
+# pytest process gets its own Airflow home (temporary folder, SQLite metadata)
+# before any test module can import airflow.
+def _isolate_airflow() -> Path:
+    """Point Airflow at a fresh temporary home; idempotent within one process."""
+    existing = os.environ.get("PAPERTREND_TEST_AIRFLOW_HOME")
+    if existing:
+        return Path(existing)
+    if "airflow" in sys.modules:
+        raise RuntimeError(
+            "airflow was imported before tests/conftest.py could isolate it; "
+            "import it inside the test instead"
+        )
+    home = Path(tempfile.mkdtemp(prefix="papertrend-airflow-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    os.environ.update(
+        {
+            "PAPERTREND_TEST_AIRFLOW_HOME": str(home),
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+        }
+    )
+    return home
+
+
+AIRFLOW_HOME = _isolate_airflow()
 
 TEXT_SAMPLE = SAMPLES_DIR / "2025-07-01_trending.txt"
 HF_API_SAMPLE = SAMPLES_DIR / "2025-07-02_hf_daily_papers.json"

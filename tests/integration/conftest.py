@@ -1,9 +1,8 @@
 """Run the project's DAGs end to end with ``dag.test()`` on a throwaway Airflow.
 
-Airflow reads its configuration once, when it is first imported, so the
-environment below is set when this conftest is imported, before any test
-module imports airflow. Every pytest process gets its own Airflow home in a
-temporary directory with a SQLite metadata database, migrated once per session.
+The Airflow home (a temporary folder with a SQLite metadata database) is set
+up by ``tests/conftest.py``, before anything imports airflow; the schema is
+migrated once per session here.
 
 ``dag.test()`` only runs DAGs that live in the DAGs folder: it serializes the
 folder's DAGs into the metadata database first (a DAG defined elsewhere fails
@@ -12,11 +11,6 @@ with "the dag is not serialized"), which is also what registers their Assets.
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
-import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,36 +19,7 @@ from typing import Any
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DAGS_FOLDER = PROJECT_ROOT / "dags"
-
-
-def _isolate_airflow() -> Path:
-    """Point Airflow at a fresh temporary home; idempotent within one process."""
-    existing = os.environ.get("PAPERTREND_TEST_AIRFLOW_HOME")
-    if existing:
-        return Path(existing)
-    if "airflow" in sys.modules:
-        raise RuntimeError(
-            "airflow was imported before tests/integration/conftest.py could isolate it; "
-            "move _isolate_airflow() into tests/conftest.py so it runs first"
-        )
-    home = Path(tempfile.mkdtemp(prefix="papertrend-airflow-"))
-    atexit.register(shutil.rmtree, home, ignore_errors=True)
-    os.environ.update(
-        {
-            "PAPERTREND_TEST_AIRFLOW_HOME": str(home),
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-        }
-    )
-    return home
-
-
-AIRFLOW_HOME = _isolate_airflow()
+from tests.conftest import AIRFLOW_HOME, DAGS_FOLDER
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,49 @@
+"""
+### build_warehouse
+
+Builds the DuckDB warehouse from the lake and publishes it, whenever
+`ingest_digests` (or `backfill_digests`) updates the `papertrend_lake` asset.
+
+**build_and_publish**: one `dbt build` (models and tests) into a build file;
+only if every model and test passed, the file is checkpointed and atomically
+swapped in as `$PAPERTREND_DATA_DIR/warehouse/serving/warehouse.duckdb`, every
+mart is exported as Parquet under `warehouse/marts/`, and `dbt docs generate`
+writes the docs site to `$PAPERTREND_DATA_DIR/docs/dbt/`. dbt's per-model
+results (status, rows, seconds) are in this task's log. A failed build or test
+publishes nothing: readers keep the previous warehouse.
+
+One dbt invocation for the whole project, not a task per model: DuckDB allows a
+single writer, so per-model tasks would fight over the file.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import dag, task
+
+from papertrend.assets import LAKE, WAREHOUSE
+
+
+@dag(
+    dag_id="build_warehouse",
+    schedule=[LAKE],
+    start_date=pendulum.datetime(2025, 7, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "papertrend", "retries": 1, "retry_delay": timedelta(minutes=5)},
+    tags=["papertrend", "warehouse", "dbt"],
+    doc_md=__doc__,
+)
+def build_warehouse():
+    @task(outlets=[WAREHOUSE])
+    def build_and_publish() -> dict:
+        from papertrend.pipeline import build_and_publish_warehouse
+
+        return build_and_publish_warehouse()
+
+    build_and_publish()
+
+
+build_warehouse()

@@ -1,0 +1,110 @@
+"""
+### ingest_digests
+
+Lands one day's trending-papers digest in the lake.
+
+1. **collect_dumps**: the day's dumps in the inbox (`$PAPERTREND_DATA_DIR/inbox`,
+   any file with the date as `YYYY-MM-DD` in its name); when there is none and the
+   `papertrend_hf_api` connection exists, the Hugging Face daily-papers API is
+   fetched into the inbox. No dump yet: the run is **skipped**; still none
+   `PAPERTREND_DIGEST_DEADLINE_HOURS` after the day began: it **fails**.
+2. **land**: parse, stage, validate with Great Expectations, promote. A dump that
+   fails is quarantined with its reason and fails the task (no retry: the same
+   bytes would fail again); the lake keeps its previous state.
+
+The run dated D ingests the digest of day D (override with the `digest_date`
+param). Success updates the `papertrend_lake` asset, which triggers
+`build_warehouse`. One run at a time: the lake has a single writer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import CronTriggerTimetable, Param, dag, task
+
+from papertrend.assets import LAKE
+
+HTTP_CONNECTION_ID = "papertrend_hf_api"
+
+
+@dag(
+    dag_id="ingest_digests",
+    # Late in the UTC day, when the day's digest has been published.
+    schedule=CronTriggerTimetable("0 23 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2025, 7, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"owner": "papertrend", "retries": 2, "retry_delay": timedelta(minutes=10)},
+    tags=["papertrend", "ingest"],
+    doc_md=__doc__,
+    params={
+        "digest_date": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Digest day to ingest (YYYY-MM-DD); empty means the run's logical date.",
+        )
+    },
+)
+def ingest_digests():
+    @task
+    def collect_dumps(params=None, logical_date=None) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+        from papertrend.pipeline import DigestOverdue, NoDigestYet, collect_dumps_for_day
+
+        day = _digest_day(params, logical_date)
+        try:
+            dumps = collect_dumps_for_day(day, http_base_url=_http_base_url())
+        except NoDigestYet as waiting:
+            raise AirflowSkipException(str(waiting)) from None
+        except DigestOverdue as overdue:
+            raise AirflowFailException(str(overdue)) from None
+        return {"digest_date": day.isoformat(), "dumps": [str(path) for path in dumps]}
+
+    @task(outlets=[LAKE])
+    def land(collected: dict) -> list[str]:
+        from datetime import date
+        from pathlib import Path
+
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from papertrend.ingest import IngestRejected
+        from papertrend.pipeline import ingest_for_day
+
+        try:
+            return ingest_for_day(
+                [Path(p) for p in collected["dumps"]], date.fromisoformat(collected["digest_date"])
+            )
+        except IngestRejected as rejected:
+            raise AirflowFailException(str(rejected)) from None
+
+    land(collect_dumps())
+
+
+def _digest_day(params, logical_date):
+    from datetime import date
+
+    if params and params.get("digest_date"):
+        return date.fromisoformat(params["digest_date"])
+    return logical_date.date()
+
+
+def _http_base_url() -> str | None:
+    """The HTTP source is on when its Airflow Connection exists, e.g.
+    AIRFLOW_CONN_PAPERTREND_HF_API=https://huggingface.co"""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        connection = BaseHook.get_connection(HTTP_CONNECTION_ID)
+    except AirflowNotFoundException:
+        return None
+    scheme = connection.conn_type if connection.conn_type in ("http", "https") else "https"
+    port = f":{connection.port}" if connection.port else ""
+    return f"{scheme}://{connection.host}{port}"
+
+
+ingest_digests()

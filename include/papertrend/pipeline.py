@@ -1,0 +1,97 @@
+"""The pipeline's steps as plain functions, for the DAGs and the CLI.
+
+DAG files stay thin: each task calls one function here. Nothing here imports
+Airflow, so every step is testable (and runnable) without it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+from papertrend.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class NoDigestYet(Exception):
+    """No dump for the day has arrived, and its deadline has not passed: try later."""
+
+
+class DigestOverdue(Exception):
+    """No dump for the day arrived before its deadline: someone should look."""
+
+
+def collect_dumps_for_day(
+    day: date,
+    *,
+    http_base_url: str | None = None,
+    settings: Settings | None = None,
+    now: datetime | None = None,
+) -> list[Path]:
+    """The dumps to ingest for ``day``: what is in the inbox, else what the HTTP
+    source (when configured) serves for the day, fetched into the inbox first so
+    it is archived and ingested like any other dump."""
+    from papertrend.sources.inbox import find_dumps_for_date
+
+    settings = settings or get_settings()
+    dumps = find_dumps_for_date(settings.inbox_dir, day)
+    if not dumps and http_base_url:
+        from papertrend.sources.hf_api import fetch_daily_papers
+
+        fetched = fetch_daily_papers(http_base_url, day, settings.inbox_dir)
+        dumps = [fetched] if fetched else []
+    if dumps:
+        return dumps
+
+    deadline = digest_deadline(day, settings)
+    where = f"inbox {settings.inbox_dir}" + (f" or {http_base_url}" if http_base_url else "")
+    if (now or datetime.now(timezone.utc)) > deadline:
+        raise DigestOverdue(f"no digest for {day} in {where}, and its deadline {deadline:%Y-%m-%d %H:%M} UTC has passed")
+    raise NoDigestYet(f"no digest for {day} in {where} yet (deadline {deadline:%Y-%m-%d %H:%M} UTC)")
+
+
+def digest_deadline(day: date, settings: Settings) -> datetime:
+    """A day's digest is overdue this many hours after the day began (UTC)."""
+    start_of_day = datetime.combine(day, time(0), tzinfo=timezone.utc)
+    return start_of_day + timedelta(hours=settings.digest_deadline_hours)
+
+
+def ingest_for_day(dumps: list[Path], day: date | None, settings: Settings | None = None) -> list[str]:
+    """Ingest through the quality gate; raise (listing every rejection) if any
+    dump was refused. Returns the summary lines, which the task logs."""
+    from papertrend.ingest import ingest_or_raise
+
+    outcomes = ingest_or_raise(dumps, day, settings=settings)
+    lines = [outcome.summary_line() for outcome in outcomes]
+    for line in lines:
+        log.info("%s", line)
+    return lines
+
+
+def dumps_between(first_day: date, last_day: date, settings: Settings | None = None) -> list[Path]:
+    """Every inbox dump for the days in [first_day, last_day], for a backfill."""
+    from papertrend.sources.inbox import find_dumps_for_date
+
+    settings = settings or get_settings()
+    days = (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
+    return [dump for day in days for dump in find_dumps_for_date(settings.inbox_dir, day)]
+
+
+def build_and_publish_warehouse(settings: Settings | None = None, full_refresh: bool = False) -> dict:
+    """One `dbt build` for the whole project, then publish; logs dbt's result
+    for every model and test (status, rows, seconds) so the task log tells
+    what was built. Raises WarehouseBuildError (nothing published) on failure."""
+    from papertrend.warehouse import build_warehouse
+
+    report = build_warehouse(settings, full_refresh=full_refresh)
+    for node in report.nodes:
+        rows = "" if node.rows_affected is None else f"{node.rows_affected} rows"
+        log.info("%-10s %-9s %-45s %10s %6.2fs", node.resource_type, node.status, node.name, rows, node.seconds)
+    log.info("%s", report.summary())
+    return {
+        "serving_db_path": str(report.serving_db_path),
+        "mart_row_counts": report.mart_row_counts,
+        "dbt_build_seconds": report.dbt_build_seconds,
+    }
