@@ -20,8 +20,9 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
+# The whole pipeline on the bundled samples, through the real DAGs (dag.test()).
 run: install
-	$(BIN)/papertrend ingest samples/digests/*
+	$(BIN)/python scripts/run_sample_pipeline.py
 
 test: install
 	$(BIN)/pytest

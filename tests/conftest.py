@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from papertrend.airflow_home import DAGS_FOLDER, local_airflow_env
 from papertrend.settings import SAMPLES_DIR, Settings, get_settings
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DAGS_FOLDER = PROJECT_ROOT / "dags"
 
 
 # Airflow reads its configuration once, when it is first imported, so every
@@ -32,16 +31,7 @@ def _isolate_airflow() -> Path:
         )
     home = Path(tempfile.mkdtemp(prefix="papertrend-airflow-"))
     atexit.register(shutil.rmtree, home, ignore_errors=True)
-    os.environ.update(
-        {
-            "PAPERTREND_TEST_AIRFLOW_HOME": str(home),
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
-        }
-    )
+    os.environ.update(local_airflow_env(home), PAPERTREND_TEST_AIRFLOW_HOME=str(home))
     return home
 
 

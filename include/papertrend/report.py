@@ -1,0 +1,51 @@
+"""A short, human report of what the pipeline holds: what `make run` prints."""
+
+from __future__ import annotations
+
+from papertrend.settings import Settings, get_settings
+
+MARTS = ("papers", "topics", "paper_topics", "paper_links", "digest_appearances", "topic_daily_trends")
+
+EXAMPLE_QUERY = """\
+select t.topic_name, count(*) as papers, round(avg(p.has_code::int) * 100) as pct_with_code
+from papers p join topics t on t.topic_id = p.primary_topic_id
+group by t.topic_name order by papers desc limit 5"""
+
+
+def pipeline_report(settings: Settings | None = None) -> str:
+    import duckdb
+
+    from papertrend.landing.ledger import read_ledger
+
+    settings = settings or get_settings()
+    lines = ["", "== papertrend: what the pipeline holds =="]
+
+    ledger = read_ledger(settings.ledger_dir).to_pylist()
+    lines.append(f"dumps seen: {len(ledger)} ledger rows")
+    for entry in ledger:
+        day = entry["digest_date"] or "????-??-??"
+        rows = entry["row_count"] if entry["row_count"] is not None else "-"
+        lines.append(f"  {entry['status']:<9} {day}  {rows:>4}  {entry['source_uri']}")
+
+    serving = settings.serving_db_path
+    if not serving.exists():
+        lines.append(f"no warehouse published yet at {serving}")
+        return "\n".join(lines)
+    with duckdb.connect(str(serving), read_only=True) as con:
+        lines.append("marts (rows):")
+        for mart in MARTS:
+            count = con.execute(f"select count(*) from {mart}").fetchone()[0]
+            lines.append(f"  {mart:<20} {count:>6}")
+        lines.append("example query, top topics and their share of papers with code:")
+        lines.append("  " + EXAMPLE_QUERY.replace("\n", "\n  "))
+        for topic, papers, pct in con.execute(EXAMPLE_QUERY).fetchall():
+            lines.append(f"    {topic:<45} {papers:>4} papers  {pct:>3.0f}% with code")
+
+    lines += [
+        f"serving file (open read-only): {serving}",
+        f"marts as Parquet:              {settings.marts_dir}",
+        f"Great Expectations Data Docs:  {settings.gx_docs_dir / 'index.html'}",
+        f"dbt docs:                      {settings.dbt_docs_dir / 'index.html'}",
+        f"query it:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{serving}', read_only=True).sql('from papers limit 5'))\"",
+    ]
+    return "\n".join(lines)
