@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from papertrend.landing.files import write_bytes_atomically
 from papertrend.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -118,7 +117,8 @@ def fetch_daily_papers(
         log.info("No daily-papers digest for %s at %s", day, base_url)
         return None
     dest = dest_dir / dump_file_name(day)
-    _write_json_atomically(items, dest)
+    # Written to a hidden .tmp name and renamed: the inbox scanner never sees half a dump.
+    write_bytes_atomically(dest, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode())
     log.info("Fetched %d papers for %s into %s", len(items), day, dest)
     return dest
 
@@ -179,20 +179,3 @@ def _fetch_page(
                 full_url, page, f"item {position} is {type(item).__name__}, expected an object"
             )
     return body
-
-
-def _write_json_atomically(items: list[dict[str, Any]], dest: Path) -> None:
-    """Readers (the inbox scanner) see the whole file or none of it."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    # Hidden and suffixed .tmp, so find_dumps_for_date never picks it up half-written.
-    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
-            json.dump(items, tmp, ensure_ascii=False, indent=2)
-            tmp.write("\n")
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, dest)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
