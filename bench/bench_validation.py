@@ -1,0 +1,71 @@
+"""How long the quality gate takes: GX start-up, one partition, a year of partitions.
+
+    .venv/bin/python bench/bench_validation.py [--days 365] [--workers N]
+
+Prints seconds; asserts nothing. Writes synthetic 300-row partitions and all
+GX output under a temporary data root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests.integration.test_validation import write_partition  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--rows", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=None, help="default: one per CPU")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="papertrend-bench-") as tmp:
+        root = Path(tmp)
+        os.environ["PAPERTREND_DATA_DIR"] = str(root / "data")
+        staging = root / "staging"
+        first = dt.date(2024, 1, 1)
+        one = write_partition(staging / "one", first, rows=args.rows)
+        year = [
+            write_partition(staging / "year", first + dt.timedelta(days=day), rows=args.rows)
+            for day in range(args.days)
+        ]
+
+        from papertrend.settings import get_settings
+        from papertrend.validation.context import open_context
+        from papertrend.validation.gate import validate_partitions
+
+        settings = get_settings()
+        started = time.perf_counter()
+        open_context(settings)
+        print(f"context start-up (GX import + file context): {time.perf_counter() - started:6.2f} s")
+
+        started = time.perf_counter()
+        (verdict,) = validate_partitions([one], settings)
+        print(
+            f"1 partition, {args.rows} rows (incl. Data Docs):  {time.perf_counter() - started:6.2f} s"
+            f"  success={verdict.success}"
+        )
+
+        started = time.perf_counter()
+        verdicts = validate_partitions(year, settings, workers=args.workers)
+        elapsed = time.perf_counter() - started
+        passed = sum(v.success for v in verdicts)
+        print(
+            f"{args.days} partitions in one call (incl. Data Docs): {elapsed:6.2f} s"
+            f"  ({elapsed / args.days * 1000:.0f} ms each, {passed}/{args.days} passed,"
+            f" {os.cpu_count()} CPUs)"
+        )
+
+
+if __name__ == "__main__":
+    main()
