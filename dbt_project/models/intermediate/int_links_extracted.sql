@@ -1,5 +1,5 @@
 {#-
-  Every URL a paper carries: those in its abstract plus the github_repo /
+  Every URL a paper carries: those in any abstract it was published with plus the github_repo /
   project_page fields of structured sources, cleaned, classified and
   deduplicated per paper. Incremental on content like int_abstracts_cleaned.
 
@@ -15,7 +15,7 @@
 ) }}
 
 with papers as (
-    select paper_id, content_hash, abstract_raw, github_repo, project_page
+    select paper_id, content_hash, abstracts_seen, github_repo, project_page
     from {{ ref('int_papers_normalized') }} as papers
     {% if is_incremental() %}
     where not exists (
@@ -27,8 +27,9 @@ with papers as (
 
 candidates as (
     select paper_id, content_hash, 'abstract' as link_source, 3 as source_rank, unnest(
-        -- a trailing "-<space><word>" is captured so that a line-wrapped URL can be noticed
-        regexp_extract_all(abstract_raw, 'https?://(?:\S*-\s+[A-Za-z0-9]\S*|\S+)')
+        -- a trailing "-<space><word>" is captured so that a line-wrapped URL can be noticed;
+        -- a literal space, not \s, so the newline between two abstracts never joins them
+        regexp_extract_all(abstracts_seen, 'https?://(?:\S*- +[A-Za-z0-9]\S*|\S+)')
     ) as candidate
     from papers
     union all

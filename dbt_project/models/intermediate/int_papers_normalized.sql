@@ -2,6 +2,9 @@
   One row per paper, deduplicated across days and formats. Attributes come from
   the paper's most recent appearance, preferring the richer source formats on
   the same day; arxiv_id / links are the latest non-null any source gave.
+  abstracts_seen keeps every distinct abstract the paper was published with, so
+  a URL printed only in an older (or longer) abstract is not lost to a later,
+  shorter summary from another source.
 -#}
 with entries as (
     select
@@ -25,7 +28,9 @@ latest_known as (
         paper_id,
         arg_max(arxiv_id, digest_date) filter (where arxiv_id is not null) as arxiv_id,
         arg_max(github_repo, digest_date) filter (where github_repo is not null) as github_repo,
-        arg_max(project_page, digest_date) filter (where project_page is not null) as project_page
+        arg_max(project_page, digest_date) filter (where project_page is not null) as project_page,
+        -- Lake abstracts have their whitespace collapsed, so a newline can separate them.
+        string_agg(distinct abstract_raw, chr(10) order by abstract_raw) as abstracts_seen
     from entries
     group by paper_id
 )
@@ -42,7 +47,8 @@ select
     latest_known.arxiv_id,
     latest_known.github_repo,
     latest_known.project_page,
-    {{ surrogate_key(['latest_first.title', 'latest_first.abstract_raw', 'latest_known.github_repo', 'latest_known.project_page']) }} as content_hash
+    latest_known.abstracts_seen,
+    {{ surrogate_key(['latest_first.title', 'latest_first.abstract_raw', 'latest_known.abstracts_seen', 'latest_known.github_repo', 'latest_known.project_page']) }} as content_hash
 from latest_first
 inner join latest_known using (paper_id)
 where latest_first.recency_rank = 1
