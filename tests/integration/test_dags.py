@@ -279,3 +279,24 @@ def test_backfill_with_nothing_in_range_is_skipped(papertrend_data_dir, run_dag)
     shutil.rmtree(papertrend_data_dir / "inbox", ignore_errors=True)
     outcome = run_dag("backfill_digests", logical_date=DAY_1, conf={"first_day": "2025-07-01", "last_day": "2025-07-03"})
     assert (outcome.state, outcome.task_states) == ("success", {"ingest_range": "skipped"})
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="backfill_digests fails its only task when any dump is rejected, so the days it did land "
+    "never update the lake asset and build_warehouse is not triggered for them",
+)
+def test_backfill_with_one_bad_dump_still_announces_the_days_it_landed(
+    papertrend_data_dir, run_dag, asset_event_count
+):
+    inbox = papertrend_data_dir / "inbox"
+    inbox.mkdir()
+    copy_sample(TEXT_SAMPLE, inbox)
+    (inbox / "2025-07-02_trending.txt").write_text("Only a title line\n")
+    events_before = asset_event_count(LAKE_URI)
+
+    outcome = run_dag("backfill_digests", logical_date=DAY_1, conf={"first_day": "2025-07-01", "last_day": "2025-07-02"})
+
+    assert list(lake_snapshot(papertrend_data_dir)) == ["digest_date=2025-07-01/part-0.parquet"]
+    assert outcome.state == "failed", "the rejection must stay visible"
+    assert asset_event_count(LAKE_URI) == events_before + 1, "the landed day must reach the warehouse"
