@@ -56,8 +56,10 @@ class IngestOutcome:
         rows = f"{self.row_count} rows" if self.row_count is not None else "-"
         line = f"{self.status:<9} {day}  {rows:>9}  {self.source_uri}"
         if self.rejected:
-            first_reason = (self.reason or "").splitlines()
-            line += f"\n          reason: {first_reason[1].strip() if len(first_reason) > 1 else self.reason}"
+            # The first reason line repeats the source; the rest name place, rule and values.
+            details = (self.reason or "").splitlines()[1:] or [self.reason or ""]
+            shown = details[:10] + ([f"... {len(details) - 10} more"] if len(details) > 10 else [])
+            line += "".join(f"\n          {detail.strip()}" for detail in shown)
             line += f"\n          quarantined in {self.quarantine_path}"
         return line
 
@@ -226,7 +228,12 @@ def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> 
         sha256=item.dump.sha256,
         name=item.dump.name,
         raw=item.dump.raw,
-        reason={"stage": "validation", "message": reason, "digest_date": item.digest_date},
+        reason={
+            "stage": "validation",
+            "message": reason,
+            "rules": list(result.failed_rules),
+            "digest_date": item.digest_date,
+        },
         extra_files={
             "digest_entries.parquet": item.partition / lake.PARTITION_FILE,
             "validation_result.json": result_file,

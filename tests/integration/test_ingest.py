@@ -183,3 +183,28 @@ def test_cli_lands_many_dumps_and_exits_non_zero_when_one_is_rejected(data_root,
     assert summary[2].split()[0] == "rejected"
     assert "line 1" in result.stdout and "title_without_abstract" in result.stdout
     assert "2 of 3 dump(s) accepted" in result.stdout
+
+
+def test_a_dump_the_quality_gate_refuses_is_quarantined_with_its_result(data_root, dump_dir):
+    ingest_dumps([FLAT_JSON_SAMPLE])
+    before = lake_snapshot(data_root)
+    dump = dump_dir / "2025-08-01_tiny.txt"
+    dump.write_text(
+        "Tiny\nThis abstract is long enough to pass the abstract length rule of the suite.\n"
+        "A perfectly ordinary title\nAnother abstract that is long enough to pass the length rule.\n",
+        encoding="utf-8",
+    )
+
+    [outcome] = ingest_dumps([dump])
+
+    assert outcome.rejected and outcome.digest_date.isoformat() == "2025-08-01"
+    assert "title_length" in outcome.reason and "'Tiny'" in outcome.reason
+    reason = json.loads((outcome.quarantine_path / "reason.json").read_text())
+    assert reason["stage"] == "validation" and reason["rules"] == ["title_length"]
+    result = json.loads((outcome.quarantine_path / "validation_result.json").read_text())
+    assert result["success"] is False
+    assert pq.read_table(outcome.quarantine_path / "digest_entries.parquet").num_rows == 2
+    assert (outcome.quarantine_path / dump.name).read_bytes() == dump.read_bytes()
+    assert lake_snapshot(data_root) == before
+    assert not list(data_root.staging_dir.glob("*/*"))  # nothing left waiting in staging
+    assert read_ledger(data_root.ledger_dir).to_pylist()[-1]["status"] == "rejected"

@@ -83,13 +83,13 @@ def _missing_abstract_problem(lines: list[tuple[int, str]]) -> Problem:
                 f"line {title_no}",
                 "title_without_abstract",
                 f"title {title[:60]!r} is followed by another title, not an abstract "
-                f"({len(lines)} content lines, an odd number)",
+                f"({len(lines)} content line(s), an odd number)",
             )
     last_no, last = lines[-1]
     return Problem(
         f"line {last_no}",
         "title_without_abstract",
-        f"last title {last[:60]!r} has no abstract ({len(lines)} content lines, an odd number)",
+        f"last title {last[:60]!r} has no abstract ({len(lines)} content line(s), an odd number)",
     )
 
 
