@@ -30,6 +30,10 @@ test: install
 bench: install
 	$(BIN)/python bench/run.py
 
+# The Airflow UI with the project's DAGs on http://127.0.0.1:8080 (Ctrl-C stops it).
+airflow: install
+	scripts/airflow_local.sh
+
 # Re-resolve the full lock from requirements.in (needs the package registry).
 lock: install
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 --quiet -o requirements.txt

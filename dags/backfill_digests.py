@@ -7,8 +7,9 @@ then `build_warehouse` runs **once** (through the `papertrend_lake` asset),
 instead of one full DAG run per day.
 
 Trigger it by hand with the two params. The same batch path outside Airflow:
-`papertrend backfill FOLDER`. Rejected dumps are quarantined and listed in the
-task's error; the accepted days are landed.
+`papertrend backfill FOLDER`. Rejected dumps are quarantined; the accepted days
+are landed and announced (the warehouse is rebuilt with them), then
+`report_rejections` fails the run listing every rejection.
 """
 
 from __future__ import annotations
@@ -37,13 +38,13 @@ from papertrend.assets import LAKE
 )
 def backfill_digests():
     @task(outlets=[LAKE])
-    def ingest_range(params=None) -> list[str]:
+    def ingest_range(params=None) -> dict:
         from datetime import date
 
         from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
         from papertrend.ingest import IngestRejected
-        from papertrend.pipeline import dumps_between, ingest_for_day
+        from papertrend.pipeline import dumps_between, ingest_batch
 
         first_day, last_day = date.fromisoformat(params["first_day"]), date.fromisoformat(params["last_day"])
         dumps = dumps_between(first_day, last_day)
@@ -51,11 +52,18 @@ def backfill_digests():
             raise AirflowSkipException(f"no dumps in the inbox for {first_day}..{last_day}")
         try:
             # No single date: each dump's date comes from its own name or `date` field.
-            return ingest_for_day(dumps, None)
-        except IngestRejected as rejected:
+            return ingest_batch(dumps, None)
+        except IngestRejected as rejected:  # nothing landed
             raise AirflowFailException(str(rejected)) from None
 
-    ingest_range()
+    @task(retries=0)  # the same rejected bytes would be rejected again
+    def report_rejections(batch: dict) -> None:
+        """Fails the run for the rejected dumps, after the landed days were announced."""
+        from papertrend.pipeline import raise_for_rejections
+
+        raise_for_rejections(batch)
+
+    report_rejections(ingest_range())
 
 
 backfill_digests()

@@ -9,8 +9,12 @@ Lands one day's trending-papers digest in the lake.
    fetched into the inbox. No dump yet: the run is **skipped**; still none
    `PAPERTREND_DIGEST_DEADLINE_HOURS` after the day began: it **fails**.
 2. **land**: parse, stage, validate with Great Expectations, promote. A dump that
-   fails is quarantined with its reason and fails the task (no retry: the same
-   bytes would fail again); the lake keeps its previous state.
+   fails is quarantined with its reason; the lake keeps its previous state for
+   that day. The task fails (no retry: the same bytes would fail again) only if
+   nothing was accepted.
+3. **report_rejections**: fails the run, listing every rejection, when some dump
+   was rejected. It runs after `land` has announced the lake update, so the
+   accepted dumps still reach the warehouse.
 
 The run dated D ingests the digest of day D (override with the `digest_date`
 param). Success updates the `papertrend_lake` asset, which triggers
@@ -65,23 +69,31 @@ def ingest_digests():
         return {"digest_date": day.isoformat(), "dumps": [str(path) for path in dumps]}
 
     @task(outlets=[LAKE])
-    def land(collected: dict) -> list[str]:
+    def land(collected: dict) -> dict:
         from datetime import date
         from pathlib import Path
 
         from airflow.sdk.exceptions import AirflowFailException
 
         from papertrend.ingest import IngestRejected
-        from papertrend.pipeline import ingest_for_day
+        from papertrend.pipeline import ingest_batch
 
         try:
-            return ingest_for_day(
+            return ingest_batch(
                 [Path(p) for p in collected["dumps"]], date.fromisoformat(collected["digest_date"])
             )
-        except IngestRejected as rejected:
+        except IngestRejected as rejected:  # nothing landed: no lake update to announce
             raise AirflowFailException(str(rejected)) from None
 
-    land(collect_dumps())
+    @task(retries=0)  # the same rejected bytes would be rejected again
+    def report_rejections(batch: dict) -> None:
+        """Runs after the lake update was announced, so accepted dumps still reach
+        the warehouse while the run turns red for the rejected ones."""
+        from papertrend.pipeline import raise_for_rejections
+
+        raise_for_rejections(batch)
+
+    report_rejections(land(collect_dumps()))
 
 
 def _digest_day(params, logical_date):

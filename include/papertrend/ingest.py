@@ -65,15 +65,15 @@ class IngestOutcome:
 
 
 class IngestRejected(Exception):
-    """Raised by :func:`ingest_or_raise` when any dump was rejected."""
+    """Raised when dumps were rejected; the message lists every rejection."""
 
-    def __init__(self, outcomes: list[IngestOutcome]):
-        self.outcomes = outcomes
-        rejected = [o for o in outcomes if o.rejected]
-        super().__init__(
-            f"{len(rejected)} of {len(outcomes)} dump(s) rejected:\n"
-            + "\n".join(o.reason or o.source_uri for o in rejected)
-        )
+    def __init__(self, reasons: list[str], total: int):
+        self.reasons = reasons
+        super().__init__(f"{len(reasons)} of {total} dump(s) rejected:\n" + "\n".join(reasons))
+
+    @classmethod
+    def from_outcomes(cls, outcomes: list[IngestOutcome]) -> IngestRejected:
+        return cls([o.reason or o.source_uri for o in outcomes if o.rejected], len(outcomes))
 
 
 @dataclass
@@ -144,7 +144,7 @@ def ingest_or_raise(
 ) -> list[IngestOutcome]:
     outcomes = ingest_dumps(sources, digest_date, **kwargs)
     if any(o.rejected for o in outcomes):
-        raise IngestRejected(outcomes)
+        raise IngestRejected.from_outcomes(outcomes)
     return outcomes
 
 

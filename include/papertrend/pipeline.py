@@ -58,16 +58,30 @@ def digest_deadline(day: date, settings: Settings) -> datetime:
     return start_of_day + timedelta(hours=settings.digest_deadline_hours)
 
 
-def ingest_for_day(dumps: list[Path], day: date | None, settings: Settings | None = None) -> list[str]:
-    """Ingest through the quality gate; raise (listing every rejection) if any
-    dump was refused. Returns the summary lines, which the task logs."""
-    from papertrend.ingest import ingest_or_raise
+def ingest_batch(dumps: list[Path], day: date | None, settings: Settings | None = None) -> dict:
+    """Ingest through the quality gate and log one line per dump.
 
-    outcomes = ingest_or_raise(dumps, day, settings=settings)
+    Returns ``{"lines": [...], "rejected": [reasons]}``. Raises IngestRejected
+    only when nothing was accepted: when some dumps landed, the caller must
+    still announce the lake update (so the warehouse is rebuilt with them) and
+    report the rejections afterwards (see :func:`raise_for_rejections`)."""
+    from papertrend.ingest import IngestRejected, ingest_dumps
+
+    outcomes = ingest_dumps(dumps, day, settings=settings)
     lines = [outcome.summary_line() for outcome in outcomes]
     for line in lines:
         log.info("%s", line)
-    return lines
+    if outcomes and all(outcome.rejected for outcome in outcomes):
+        raise IngestRejected.from_outcomes(outcomes)
+    return {"lines": lines, "rejected": [o.reason for o in outcomes if o.rejected]}
+
+
+def raise_for_rejections(batch: dict) -> None:
+    """Fail loudly, after the accepted dumps were announced, if any dump was rejected."""
+    from papertrend.ingest import IngestRejected
+
+    if batch["rejected"]:
+        raise IngestRejected(batch["rejected"], total=len(batch["lines"]))
 
 
 def dumps_between(first_day: date, last_day: date, settings: Settings | None = None) -> list[Path]:

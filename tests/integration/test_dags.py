@@ -125,7 +125,7 @@ def on_published_day(published_day: PublishedDay, monkeypatch: pytest.MonkeyPatc
 def test_sample_digest_flows_from_the_inbox_to_the_serving_file(published_day):
     assert (published_day.ingest.state, published_day.ingest.task_states) == (
         "success",
-        {"collect_dumps": "success", "land": "success"},
+        {"collect_dumps": "success", "land": "success", "report_rejections": "success"},
     )
     assert published_day.lake_events_added == 1, "landing did not update the lake asset"
     assert published_day.build.state == "success", published_day.build.task_states
@@ -188,7 +188,7 @@ def test_no_dump_before_the_deadline_skips_the_run(papertrend_data_dir, run_dag,
     monkeypatch.setenv("PAPERTREND_DIGEST_DEADLINE_HOURS", str(24 * 365 * 100))
     outcome = run_dag("ingest_digests", logical_date=DAY_1)
     assert outcome.state == "success"
-    assert outcome.task_states == {"collect_dumps": "skipped", "land": "skipped"}
+    assert outcome.task_states == {"collect_dumps": "skipped", "land": "skipped", "report_rejections": "skipped"}
     assert not (papertrend_data_dir / "lake" / "digest_entries").exists()
 
 
@@ -196,7 +196,7 @@ def test_no_dump_after_the_deadline_fails_the_run(papertrend_data_dir, run_dag, 
     monkeypatch.delenv("PAPERTREND_DIGEST_DEADLINE_HOURS", raising=False)  # 36 h: 2025-07-01 is long past
     outcome = run_dag("ingest_digests", logical_date=DAY_1)
     assert outcome.state == "failed"
-    assert outcome.task_states == {"collect_dumps": "failed", "land": "upstream_failed"}
+    assert outcome.task_states == {"collect_dumps": "failed", "land": "upstream_failed", "report_rejections": "upstream_failed"}
 
 
 @pytest.fixture
@@ -268,7 +268,7 @@ def test_backfill_lands_every_day_of_the_range_in_one_run(papertrend_data_dir, r
         conf={"first_day": "2025-07-01", "last_day": "2025-07-03"},
     )
 
-    assert (outcome.state, outcome.task_states) == ("success", {"ingest_range": "success"})
+    assert (outcome.state, outcome.task_states) == ("success", {"ingest_range": "success", "report_rejections": "success"})
     assert list(lake_snapshot(papertrend_data_dir)) == [
         f"digest_date=2025-07-0{day}/part-0.parquet" for day in (1, 2, 3)
     ]
@@ -278,14 +278,9 @@ def test_backfill_lands_every_day_of_the_range_in_one_run(papertrend_data_dir, r
 def test_backfill_with_nothing_in_range_is_skipped(papertrend_data_dir, run_dag):
     shutil.rmtree(papertrend_data_dir / "inbox", ignore_errors=True)
     outcome = run_dag("backfill_digests", logical_date=DAY_1, conf={"first_day": "2025-07-01", "last_day": "2025-07-03"})
-    assert (outcome.state, outcome.task_states) == ("success", {"ingest_range": "skipped"})
+    assert (outcome.state, outcome.task_states) == ("success", {"ingest_range": "skipped", "report_rejections": "skipped"})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backfill_digests fails its only task when any dump is rejected, so the days it did land "
-    "never update the lake asset and build_warehouse is not triggered for them",
-)
 def test_backfill_with_one_bad_dump_still_announces_the_days_it_landed(
     papertrend_data_dir, run_dag, asset_event_count
 ):
