@@ -23,20 +23,15 @@
     {{ return(run_query(query).columns[0].values() | list) }}
 {% endmacro %}
 
-{#- Days this model holds that no longer exist upstream (a partition removed from the lake). -#}
-{% macro vanished_digest_dates(fingerprints_sql) %}
-    {% if not execute %}
-        {{ return([]) }}
-    {% endif %}
-    {% set query %}
-        select cast(digest_date as varchar) from (
-            (select distinct digest_date from {{ this }})
-            except
-            (select digest_date from ({{ fingerprints_sql }}))
-        )
-        order by 1
-    {% endset %}
-    {{ return(run_query(query).columns[0].values() | list) }}
+{#-
+  Post-hook of the day-incremental models: drop the days this model holds that
+  no longer exist upstream (a partition removed from the lake). delete+insert
+  only replaces days present in the new batch, so a vanished day needs this.
+  Rendered when the hook runs, so it sees the current upstream.
+-#}
+{% macro delete_vanished_digest_days(upstream_relation) %}
+    delete from {{ this }}
+    where digest_date not in (select distinct digest_date from {{ upstream_relation }})
 {% endmacro %}
 
 {#- A SQL list of date literals; an empty list matches nothing. -#}

@@ -15,6 +15,7 @@ from pathlib import Path
 from papertrend.settings import get_settings
 
 EXIT_REJECTED = 1
+EXIT_FAILED = 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,18 +88,22 @@ def _run_ingest(paths: list[Path], digest_date: date | None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from papertrend.warehouse import build_warehouse
+    from papertrend.warehouse import WarehouseBuildError, build_warehouse
 
-    report = build_warehouse(full_refresh=args.full_refresh)
+    try:
+        report = build_warehouse(full_refresh=args.full_refresh)
+    except WarehouseBuildError as failure:
+        print(f"{failure}\nthe previous warehouse stays published", file=sys.stderr)
+        return EXIT_FAILED
     print(report.summary())
     return 0
 
 
 def _backfill(args: argparse.Namespace) -> int:
     paths = sorted(p for p in args.folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    status = _run_ingest(paths, None)
-    _build(argparse.Namespace(full_refresh=False))
-    return status
+    ingest_status = _run_ingest(paths, None)
+    build_status = _build(argparse.Namespace(full_refresh=False))
+    return ingest_status or build_status
 
 
 if __name__ == "__main__":

@@ -165,19 +165,29 @@ def test_full_refresh_equals_a_sequence_of_incremental_runs(tmp_path):
         shutil.rmtree(settings.digest_entries_dir / f"digest_date={start + timedelta(days=4)}")
         write_synthetic_lake(settings.digest_entries_dir, start + timedelta(days=4), 1, papers_per_day=12, days_per_paper=2)
 
+    def remove_day_two(settings: Settings) -> None:
+        # a partition removed from the lake must disappear from the marts too
+        shutil.rmtree(settings.digest_entries_dir / f"digest_date={start + timedelta(days=1)}")
+
     write_synthetic_lake(daily.digest_entries_dir, start, 4, papers_per_day=30, days_per_paper=3)
     build_warehouse(daily)
     write_synthetic_lake(daily.digest_entries_dir, start, 7, papers_per_day=30, days_per_paper=3)
     build_warehouse(daily)
     replace_day_five(daily)
     write_synthetic_lake(daily.digest_entries_dir, start + timedelta(days=7), 1, papers_per_day=30, days_per_paper=3)
+    build_warehouse(daily)
+    remove_day_two(daily)
     incremental = build_warehouse(daily)
 
     write_synthetic_lake(once.digest_entries_dir, start, 7, papers_per_day=30, days_per_paper=3)
     replace_day_five(once)
     write_synthetic_lake(once.digest_entries_dir, start + timedelta(days=7), 1, papers_per_day=30, days_per_paper=3)
+    remove_day_two(once)
     full = build_warehouse(once, full_refresh=True)
 
     assert incremental.mart_row_counts == full.mart_row_counts
     for mart in ("digest_appearances", "topic_daily_trends", "papers"):
         assert _table(daily, mart) == _table(once, mart), mart
+    for mart in ("digest_appearances", "topic_daily_trends"):
+        removed_day_rows = [row for row in _table(daily, mart) if date(2025, 1, 2) in row]
+        assert removed_day_rows == [], f"{mart} still holds the removed day"

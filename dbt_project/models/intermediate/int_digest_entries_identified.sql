@@ -8,6 +8,7 @@
     incremental_strategy='delete+insert',
     unique_key='digest_date',
     on_schema_change='fail',
+    post_hook="{{ delete_vanished_digest_days(ref('stg_lake__digest_entries')) }}",
 ) }}
 
 {% set lake_day_fingerprints %}
@@ -17,10 +18,6 @@
 {% endset %}
 {% if is_incremental() %}
     {% set changed_dates = changed_digest_dates(lake_day_fingerprints, 'digest_fingerprint') %}
-    {% set vanished_dates = vanished_digest_dates(lake_day_fingerprints) %}
-    {% if vanished_dates %}
-    {{ config(post_hook="delete from " ~ this ~ " where digest_date in " ~ date_literals(vanished_dates)) }}
-    {% endif %}
 {% endif %}
 
 with entries as (

@@ -12,6 +12,7 @@
     incremental_strategy='delete+insert',
     unique_key='digest_date',
     on_schema_change='fail',
+    post_hook="{{ delete_vanished_digest_days(ref('digest_appearances')) }}",
 ) }}
 
 {% set assignments %}
@@ -27,10 +28,6 @@
 {% endset %}
 {% if is_incremental() %}
     {% set changed_dates = changed_digest_dates(day_fingerprints, 'assignment_fingerprint') %}
-    {% set vanished_dates = vanished_digest_dates(day_fingerprints) %}
-    {% if vanished_dates %}
-    {{ config(post_hook="delete from " ~ this ~ " where digest_date in " ~ date_literals(vanished_dates)) }}
-    {% endif %}
 {% endif %}
 
 with assignments as (
