@@ -11,6 +11,7 @@ The CLI and the Airflow DAGs both call :func:`ingest_dumps`.
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -78,7 +79,12 @@ class IngestRejected(Exception):
 
 @dataclass
 class _Staged:
-    dump: Dump
+    """A dump waiting for the quality gate. Holds no bytes: a backfill of years
+    must not keep every dump in memory; quarantine copies the raw archive."""
+
+    name: str
+    source_uri: str
+    sha256: str
     digest_date: date
     source_format: str
     row_count: int
@@ -184,9 +190,15 @@ def _stage(
     lake.write_partition(table, staging_root, digest_date)
     staged_keys.add((digest_date, sha256))
     return _Staged(
-        dump=dump, digest_date=digest_date, source_format=parsed.source_format,
-        row_count=row_count, partition=lake.partition_dir(staging_root, digest_date),
-        raw_path=raw_path, replaces=landed is not None,
+        name=dump.name,
+        source_uri=dump.source_uri,
+        sha256=sha256,
+        digest_date=digest_date,
+        source_format=parsed.source_format,
+        row_count=row_count,
+        partition=lake.partition_dir(staging_root, digest_date),
+        raw_path=raw_path,
+        replaces=landed is not None,
     )
 
 
@@ -208,9 +220,9 @@ def _run_quality_gate(
             lake.promote_partition(item.partition, settings.digest_entries_dir)
             status = "replaced" if item.replaces else "landed"
             outcome = IngestOutcome(
-                item.dump.source_uri, status, item.digest_date, item.row_count, item.source_format
+                item.source_uri, status, item.digest_date, item.row_count, item.source_format
             )
-            _record(settings, outcome, item.dump.sha256, item.raw_path)
+            _record(settings, outcome, item.sha256, item.raw_path)
         else:
             outcome = _quarantine_failed_validation(settings, item, result)
         outcomes[id(item)] = outcome
@@ -218,16 +230,14 @@ def _run_quality_gate(
 
 
 def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> IngestOutcome:
-    import json
-
-    reason = f"{item.dump.source_uri}: rejected by the quality gate\n{result.failure_summary}"
+    reason = f"{item.source_uri}: rejected by the quality gate\n{result.failure_summary}"
     result_file = item.partition / "validation_result.json"
     result_file.write_text(json.dumps(result.result, indent=2, default=str))
     folder = quarantine_dump(
         settings.quarantine_dir,
-        sha256=item.dump.sha256,
-        name=item.dump.name,
-        raw=item.dump.raw,
+        sha256=item.sha256,
+        name=item.name,
+        raw_file=item.raw_path,
         reason={
             "stage": "validation",
             "message": reason,
@@ -241,10 +251,10 @@ def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> 
     )
     lake.remove_staged(item.partition)
     outcome = IngestOutcome(
-        item.dump.source_uri, "rejected", item.digest_date, item.row_count,
+        item.source_uri, "rejected", item.digest_date, item.row_count,
         item.source_format, reason, folder,
     )
-    _record(settings, outcome, item.dump.sha256, item.raw_path)
+    _record(settings, outcome, item.sha256, item.raw_path)
     return outcome
 
 
