@@ -5,6 +5,8 @@
   abstracts_seen keeps every distinct abstract the paper was published with, so
   a URL printed only in an older (or longer) abstract is not lost to a later,
   shorter summary from another source.
+  One aggregation pass (arg_max over a struct sort key) rather than a window
+  plus a join: this model reads every landed row on every run.
 -#}
 with entries as (
     select
@@ -13,19 +15,14 @@ with entries as (
     from {{ ref('int_digest_entries_identified') }}
 ),
 
-latest_first as (
-    select
-        *,
-        row_number() over (
-            partition by paper_id
-            order by digest_date desc, source_rank, ingested_at desc, digest_position, entry_id
-        ) as recency_rank
-    from entries
-),
-
-latest_known as (
+per_paper as (
     select
         paper_id,
+        -- latest day first; on the same day the richer format, the later ingest, the better position
+        arg_max(
+            struct_pack(title, title_normalized, abstract_raw),
+            struct_pack(digest_date, source_preference := -source_rank, ingested_at, position_preference := -digest_position, entry_id)
+        ) as latest,
         arg_max(arxiv_id, digest_date) filter (where arxiv_id is not null) as arxiv_id,
         arg_max(github_repo, digest_date) filter (where github_repo is not null) as github_repo,
         arg_max(project_page, digest_date) filter (where project_page is not null) as project_page,
@@ -36,19 +33,17 @@ latest_known as (
 )
 
 select
-    latest_first.paper_id,
-    latest_first.title,
-    latest_first.title_normalized,
+    paper_id,
+    latest.title as title,
+    latest.title_normalized as title_normalized,
     case
-        when strpos(latest_first.title, ':') between 2 and 61
-            then trim(split_part(latest_first.title, ':', 1))
+        when strpos(latest.title, ':') between 2 and 61
+            then trim(split_part(latest.title, ':', 1))
     end as short_name,
-    latest_first.abstract_raw,
-    latest_known.arxiv_id,
-    latest_known.github_repo,
-    latest_known.project_page,
-    latest_known.abstracts_seen,
-    {{ surrogate_key(['latest_first.title', 'latest_first.abstract_raw', 'latest_known.abstracts_seen', 'latest_known.github_repo', 'latest_known.project_page']) }} as content_hash
-from latest_first
-inner join latest_known using (paper_id)
-where latest_first.recency_rank = 1
+    latest.abstract_raw as abstract_raw,
+    arxiv_id,
+    github_repo,
+    project_page,
+    abstracts_seen,
+    {{ surrogate_key(['latest.title', 'latest.abstract_raw', 'abstracts_seen', 'github_repo', 'project_page']) }} as content_hash
+from per_paper
