@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.version import Version
+
+from papertrend.warehouse.build import STORAGE_COMPATIBILITY_VERSION
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yaml"
+# What scripts/superset_check.sh installs to run the superset service natively.
+SUPERSET_CHECK_LOCK = PROJECT_ROOT / "scripts" / "superset" / "requirements.txt"
+# The oldest DuckDB that can open the serving file.
+SERVING_FILE_MIN_DUCKDB = Version(STORAGE_COMPATIBILITY_VERSION.removeprefix("v"))
 
 AIRFLOW_SERVICES = [
     "airflow-apiserver",
@@ -43,6 +50,12 @@ def volume_mounts(service: dict) -> dict[str, tuple[str, bool]]:
 def base_images(service: dict) -> list[str]:
     dockerfile = service.get("build", {}).get("dockerfile_inline", "")
     return re.findall(r"^FROM\s+(\S+)", dockerfile, flags=re.MULTILINE)
+
+
+def pip_pins(service: dict) -> dict[str, str]:
+    """package -> version for every `pip install name==version` in the service's image."""
+    dockerfile = service.get("build", {}).get("dockerfile_inline", "")
+    return dict(re.findall(r"\b([A-Za-z0-9][\w.-]*)==([\w.]+)", dockerfile))
 
 
 def test_the_stack_has_airflow_its_metadata_db_and_both_bi_tools(services):
@@ -139,3 +152,40 @@ def test_secrets_come_from_the_environment(services):
     assert "${AIRFLOW_JWT_SECRET:?" in raw
     assert "${SUPERSET_SECRET_KEY:?" in raw
     assert services["superset"]["environment"]["SUPERSET_SECRET_KEY"].startswith("${")
+
+
+def test_superset_image_has_a_duckdb_that_opens_the_serving_file(services):
+    pins = pip_pins(services["superset"])
+
+    assert Version(pins["duckdb"]) >= SERVING_FILE_MIN_DUCKDB, (
+        f"superset installs duckdb=={pins['duckdb']}, which cannot open a file in the "
+        f"{STORAGE_COMPATIBILITY_VERSION} storage format"
+    )
+    assert "duckdb-engine" in pins
+
+
+def test_the_native_superset_check_runs_the_superset_image_s_versions(services):
+    """scripts/superset_check.sh stands in for the superset service: same versions."""
+    service = services["superset"]
+    (base_image,) = base_images(service)
+    locked = dict(
+        re.findall(r"^([\w.-]+)==(\S+)", SUPERSET_CHECK_LOCK.read_text(encoding="utf-8"), re.M)
+    )
+
+    assert base_image.startswith("apache/superset:")
+    assert locked["apache-superset"] == base_image.removeprefix("apache/superset:")
+    for package, version in pip_pins(service).items():
+        assert locked[package] == version, f"{package}: compose {version}, lock {locked[package]}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="metabase_duckdb_driver 0.3.1 predates the driver's DuckDB 1.4.4 and 1.5 builds; "
+    "the 1.5.x.y releases (named after their DuckDB) need a newer Metabase",
+)
+def test_metabase_driver_bundles_a_duckdb_that_opens_the_serving_file(services):
+    dockerfile = services["metabase"]["build"]["dockerfile_inline"]
+    (release,) = re.findall(r"metabase_duckdb_driver/releases/download/([\w.]+)/", dockerfile)
+
+    # From 1.4.4.0 on, a driver release is named <DuckDB version>.<driver patch>.
+    assert Version(release) >= SERVING_FILE_MIN_DUCKDB
