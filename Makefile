@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 
 export PAPERTREND_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install run test bench lock airflow clean
+.PHONY: install run test bench lock airflow superset-check clean
 
 install: $(INSTALLED)
 
@@ -34,9 +34,14 @@ bench: install
 airflow: install
 	scripts/airflow_local.sh
 
+# Superset (docker-compose's versions, in its own .venv-superset) natively against
+# a serving file built from the samples; tests/bi runs the same check.
+superset-check: install
+	scripts/superset_check.sh
+
 # Re-resolve the full lock from requirements.in (needs the package registry).
 lock: install
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 --quiet -o requirements.txt
 
 clean:
-	rm -rf $(VENV) data airflow_home dbt_project/target dbt_project/logs
+	rm -rf $(VENV) .venv-superset data airflow_home dbt_project/target dbt_project/logs
