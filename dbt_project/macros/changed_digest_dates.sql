@@ -24,14 +24,15 @@
 {% endmacro %}
 
 {#-
-  Post-hook of the day-incremental models: drop the days this model holds that
-  no longer exist upstream (a partition removed from the lake). delete+insert
-  only replaces days present in the new batch, so a vanished day needs this.
+  Post-hook of the incremental models: drop the keys (digest days, papers) this
+  model holds that no longer exist upstream (a partition removed from the lake,
+  a paper whose only days were removed). delete+insert only replaces keys
+  present in the new batch, so a vanished key needs this.
   Rendered when the hook runs, so it sees the current upstream.
 -#}
-{% macro delete_vanished_digest_days(upstream_relation) %}
+{% macro delete_vanished(upstream_relation, key_column) %}
     delete from {{ this }}
-    where digest_date not in (select distinct digest_date from {{ upstream_relation }})
+    where {{ key_column }} not in (select distinct {{ key_column }} from {{ upstream_relation }})
 {% endmacro %}
 
 {#- A SQL list of date literals; an empty list matches nothing. -#}

@@ -26,14 +26,11 @@ with landed as (
     from {{ ref('int_digest_entries_identified') }}
     group by all
 )
-select landed.paper_id, landed.digest_date, landed.landed_rows, appearances.source_entry_count
+-- one pass: a (paper, day) missing on either side has a null count there
+select paper_id, digest_date, landed.landed_rows, appearances.source_entry_count
 from landed
-left join {{ model }} as appearances using (paper_id, digest_date)
-where appearances.paper_id is null or appearances.source_entry_count <> landed.landed_rows
-union all
-select appearances.paper_id, appearances.digest_date, null, appearances.source_entry_count
-from {{ model }} as appearances
-anti join landed using (paper_id, digest_date)
+full outer join {{ model }} as appearances using (paper_id, digest_date)
+where landed.landed_rows is distinct from appearances.source_entry_count
 {% endtest %}
 
 {#- Every paper landed in the lake is in the papers mart. -#}

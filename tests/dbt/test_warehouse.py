@@ -188,6 +188,31 @@ def test_full_refresh_equals_a_sequence_of_incremental_runs(tmp_path):
     assert incremental.mart_row_counts == full.mart_row_counts
     for mart in ("digest_appearances", "topic_daily_trends", "papers"):
         assert _table(daily, mart) == _table(once, mart), mart
+    for mart in ("paper_topics", "paper_links", "topics"):
+        assert _table(daily, mart) == _table(once, mart), mart
     for mart in ("digest_appearances", "topic_daily_trends"):
         removed_day_rows = [row for row in _table(daily, mart) if date(2025, 1, 2) in row]
         assert removed_day_rows == [], f"{mart} still holds the removed day"
+
+
+def test_a_paper_whose_only_day_is_removed_leaves_every_mart(tmp_path):
+    start = date(2025, 3, 1)
+    daily = Settings(data_dir=tmp_path / "daily")
+    once = Settings(data_dir=tmp_path / "once")
+    for settings in (daily, once):
+        # one paper per day, each on a single day
+        write_synthetic_lake(settings.digest_entries_dir, start, 3, papers_per_day=1, days_per_paper=1)
+    build_warehouse(daily)
+    removed_day = start + timedelta(days=1)
+    (removed_paper,) = [row[0] for row in _table(daily, "papers") if removed_day in row]
+
+    for settings in (daily, once):
+        shutil.rmtree(settings.digest_entries_dir / f"digest_date={removed_day}")
+    build_warehouse(daily)
+    build_warehouse(once, full_refresh=True)
+
+    for mart in MARTS:
+        assert _table(daily, mart) == _table(once, mart), mart
+    assert len(_table(daily, "papers")) == 2
+    for mart in ("papers", "paper_topics", "paper_links", "digest_appearances"):
+        assert [row for row in _table(daily, mart) if removed_paper in row] == [], mart

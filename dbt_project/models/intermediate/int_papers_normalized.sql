@@ -5,19 +5,50 @@
   abstracts_seen keeps every distinct abstract the paper was published with, so
   a URL printed only in an older (or longer) abstract is not lost to a later,
   shorter summary from another source.
-  One aggregation pass (arg_max over a struct sort key) rather than a window
-  plus a join: this model reads every landed row on every run.
+
+  Incremental by paper: a paper is rebuilt when the landed rows behind it
+  changed (entries_fingerprint), i.e. when a day it appears on was added, read
+  again or removed; a paper none of whose rows is left in the lake is deleted.
 -#}
-with entries as (
-    select
-        *,
-        case source_format when 'hf_api' then 1 when 'flat_json' then 2 else 3 end as source_rank
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='paper_id',
+    on_schema_change='fail',
+    post_hook="{{ delete_vanished(ref('int_digest_entries_identified'), 'paper_id') }}",
+) }}
+
+with entry_sets as (
+    -- the paper's landed rows, each identified by its key and the version of its day's files
+    select paper_id, {{ order_free_fingerprint("concat_ws(':', entry_id, lake_files_fingerprint)") }} as entries_fingerprint
     from {{ ref('int_digest_entries_identified') }}
+    group by paper_id
+),
+
+changed_papers as (
+    select paper_id, entries_fingerprint
+    from entry_sets
+    {% if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as loaded
+        where loaded.paper_id = entry_sets.paper_id and loaded.entries_fingerprint = entry_sets.entries_fingerprint
+    )
+    {% endif %}
+),
+
+entries as (
+    select
+        entries.*,
+        changed_papers.entries_fingerprint,
+        case entries.source_format when 'hf_api' then 1 when 'flat_json' then 2 else 3 end as source_rank
+    from {{ ref('int_digest_entries_identified') }} as entries
+    inner join changed_papers using (paper_id)
 ),
 
 per_paper as (
     select
         paper_id,
+        any_value(entries_fingerprint) as entries_fingerprint,
         -- latest day first; on the same day the richer format, the later ingest, the better position
         arg_max(
             struct_pack(title, title_normalized, abstract_raw),
@@ -45,5 +76,6 @@ select
     github_repo,
     project_page,
     abstracts_seen,
+    entries_fingerprint,
     {{ surrogate_key(['latest.title', 'latest.abstract_raw', 'abstracts_seen', 'github_repo', 'project_page']) }} as content_hash
 from per_paper

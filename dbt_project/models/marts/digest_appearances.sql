@@ -9,7 +9,7 @@
     incremental_strategy='delete+insert',
     unique_key='digest_date',
     on_schema_change='fail',
-    post_hook="{{ delete_vanished_digest_days(ref('int_digest_entries_identified')) }}",
+    post_hook="{{ delete_vanished(ref('int_digest_entries_identified'), 'digest_date') }}",
 ) }}
 
 {% set upstream_day_fingerprints %}

@@ -1,3 +1,16 @@
+{#-
+  One row per paper. Incremental by paper: a run writes only the papers whose
+  row changed (see macros/keys_with_changed_rows.sql) and drops the papers that
+  left the lake, so a daily run does not write years of abstracts again.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='paper_id',
+    on_schema_change='fail',
+    post_hook="{{ delete_vanished(ref('int_papers_normalized'), 'paper_id') }}",
+) }}
+
 with appearances as (
     select
         paper_id,
@@ -16,24 +29,31 @@ links as (
         bool_or(link_kind = 'code') as has_code
     from {{ ref('paper_links') }}
     group by paper_id
+),
+
+current_papers as (
+    select
+        papers.paper_id,
+        papers.title,
+        papers.short_name,
+        abstracts.abstract_cleaned as abstract,
+        papers.arxiv_id,
+        appearances.first_seen_date,
+        appearances.last_seen_date,
+        appearances.days_trending,
+        appearances.best_position,
+        primary_topics.topic_id as primary_topic_id,
+        coalesce(links.link_count, 0) as link_count,
+        coalesce(links.has_code, false) as has_code
+    from {{ ref('int_papers_normalized') }} as papers
+    inner join appearances using (paper_id)
+    inner join {{ ref('int_abstracts_cleaned') }} as abstracts using (paper_id)
+    inner join {{ ref('paper_topics') }} as primary_topics
+        on primary_topics.paper_id = papers.paper_id and primary_topics.is_primary
+    left join links using (paper_id)
 )
 
-select
-    papers.paper_id,
-    papers.title,
-    papers.short_name,
-    abstracts.abstract_cleaned as abstract,
-    papers.arxiv_id,
-    appearances.first_seen_date,
-    appearances.last_seen_date,
-    appearances.days_trending,
-    appearances.best_position,
-    primary_topics.topic_id as primary_topic_id,
-    coalesce(links.link_count, 0) as link_count,
-    coalesce(links.has_code, false) as has_code
-from {{ ref('int_papers_normalized') }} as papers
-inner join appearances using (paper_id)
-inner join {{ ref('int_abstracts_cleaned') }} as abstracts using (paper_id)
-inner join {{ ref('paper_topics') }} as primary_topics
-    on primary_topics.paper_id = papers.paper_id and primary_topics.is_primary
-left join links using (paper_id)
+select * from current_papers
+{% if is_incremental() %}
+where paper_id in ({{ keys_with_changed_rows('current_papers', 'paper_id', 'paper_id') }})
+{% endif %}

@@ -12,7 +12,7 @@
     incremental_strategy='delete+insert',
     unique_key='digest_date',
     on_schema_change='fail',
-    post_hook="{{ delete_vanished_digest_days(ref('digest_appearances')) }}",
+    post_hook="{{ delete_vanished(ref('digest_appearances'), 'digest_date') }}",
 ) }}
 
 {% set assignments %}
@@ -21,8 +21,10 @@
     inner join {{ ref('int_paper_topics_matched') }} as primary_topics
         on primary_topics.paper_id = appearances.paper_id and primary_topics.is_primary
 {% endset %}
+{#- order-free, so that checking every day of the history on each run sorts nothing -#}
+{% set assignment_fingerprint = order_free_fingerprint("paper_id || ':' || topic_id") %}
 {% set day_fingerprints %}
-    select digest_date, md5(string_agg(paper_id || ':' || topic_id, ',' order by paper_id)) as assignment_fingerprint
+    select digest_date, {{ assignment_fingerprint }} as assignment_fingerprint
     from ({{ assignments }})
     group by digest_date
 {% endset %}
@@ -41,7 +43,7 @@ days as (
     select
         digest_date,
         count(*) as day_paper_count,
-        md5(string_agg(paper_id || ':' || topic_id, ',' order by paper_id)) as assignment_fingerprint
+        {{ assignment_fingerprint }} as assignment_fingerprint
     from assignments
     group by digest_date
 ),
