@@ -9,7 +9,7 @@ MARTS = ("papers", "topics", "paper_topics", "paper_links", "digest_appearances"
 EXAMPLE_QUERY = """\
 select t.topic_name, count(*) as papers, round(avg(p.has_code::int) * 100) as pct_with_code
 from papers p join topics t on t.topic_id = p.primary_topic_id
-group by t.topic_name order by papers desc limit 5"""
+group by t.topic_name order by papers desc, t.topic_name limit 5"""
 
 
 def pipeline_report(settings: Settings | None = None) -> str:
