@@ -17,12 +17,7 @@
 with papers as (
     select paper_id, content_hash, abstracts_seen, github_repo, project_page
     from {{ ref('int_papers_normalized') }} as papers
-    {% if is_incremental() %}
-    where not exists (
-        select 1 from {{ this }} as loaded
-        where loaded.paper_id = papers.paper_id and loaded.content_hash = papers.content_hash
-    )
-    {% endif %}
+    {{ where_changed_since_last_load({'paper_id': 'papers.paper_id', 'content_hash': 'papers.content_hash'}) }}
 ),
 
 candidates as (

@@ -34,14 +34,11 @@ papers as (
     from {{ ref('int_papers_normalized') }} as papers
     inner join {{ ref('int_abstracts_cleaned') }} as abstracts using (paper_id)
     cross join taxonomy_version
-    {% if is_incremental() %}
-    where not exists (
-        select 1 from {{ this }} as loaded
-        where loaded.paper_id = papers.paper_id
-          and loaded.content_hash = papers.content_hash
-          and loaded.taxonomy_hash = taxonomy_version.taxonomy_hash
-    )
-    {% endif %}
+    {{ where_changed_since_last_load({
+        'paper_id': 'papers.paper_id',
+        'content_hash': 'papers.content_hash',
+        'taxonomy_hash': 'taxonomy_version.taxonomy_hash',
+    }) }}
 ),
 
 terms as (

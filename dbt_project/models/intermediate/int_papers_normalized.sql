@@ -28,12 +28,7 @@ with entry_sets as (
 changed_papers as (
     select paper_id, entries_fingerprint
     from entry_sets
-    {% if is_incremental() %}
-    where not exists (
-        select 1 from {{ this }} as loaded
-        where loaded.paper_id = entry_sets.paper_id and loaded.entries_fingerprint = entry_sets.entries_fingerprint
-    )
-    {% endif %}
+    {{ where_changed_since_last_load({'paper_id': 'entry_sets.paper_id', 'entries_fingerprint': 'entry_sets.entries_fingerprint'}) }}
 ),
 
 entries as (
