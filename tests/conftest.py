@@ -62,3 +62,20 @@ def copy_sample(sample: Path, folder: Path, name: str | None = None) -> Path:
     target = folder / (name or sample.name)
     shutil.copyfile(sample, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def samples_warehouse(tmp_path_factory) -> Settings:
+    """The three bundled samples through the real ingest and build, once per
+    session, as `papertrend ingest` + `papertrend build` run them. Read-only for
+    the tests that use it."""
+    from papertrend.ingest import ingest_or_raise
+    from papertrend.warehouse import build_warehouse
+
+    root = tmp_path_factory.mktemp("samples_root")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PAPERTREND_DATA_DIR", str(root))
+        settings = get_settings()
+        ingest_or_raise(sorted(SAMPLES_DIR.iterdir()), settings=settings)
+        build_warehouse(settings)
+    return settings

@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from papertrend.settings import PROJECT_ROOT, SAMPLES_DIR, get_settings
+from papertrend.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -26,18 +26,8 @@ CHECK_TIMEOUT_SECONDS = 900
 
 
 @pytest.fixture(scope="module")
-def serving_file(tmp_path_factory):
-    """The bundled samples through the real ingest and build, as `papertrend` runs them."""
-    from papertrend.ingest import ingest_or_raise
-    from papertrend.warehouse import build_warehouse
-
-    root = tmp_path_factory.mktemp("superset_root")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PAPERTREND_DATA_DIR", str(root))
-        settings = get_settings()
-        ingest_or_raise(sorted(SAMPLES_DIR.iterdir()), settings=settings)
-        build_warehouse(settings)
-    return settings.serving_db_path
+def serving_file(samples_warehouse):
+    return samples_warehouse.serving_db_path
 
 
 @pytest.fixture(scope="module")

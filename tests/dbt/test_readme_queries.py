@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from papertrend.settings import PROJECT_ROOT, SAMPLES_DIR, get_settings
+from papertrend.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -16,25 +16,17 @@ README = PROJECT_ROOT / "README.md"
 
 def readme_queries() -> list[tuple[str, str]]:
     text = README.read_text(encoding="utf-8")
-    section = text[text.index("### Five useful queries") : text.index("## The command line")]
+    start = text.index("### Five useful queries")
+    section = text[start : text.index("\n## ", start)]
     return re.findall(r"```sql\n(.*?)```\n\n```\n(.*?)```", section, re.S)
 
 
 @pytest.fixture(scope="module")
-def samples_warehouse(tmp_path_factory):
+def serving(samples_warehouse):
     import duckdb
 
-    from papertrend.ingest import ingest_or_raise
-    from papertrend.warehouse import build_warehouse
-
-    root = tmp_path_factory.mktemp("readme_root")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PAPERTREND_DATA_DIR", str(root))
-        settings = get_settings()
-        ingest_or_raise(sorted(SAMPLES_DIR.iterdir()), settings=settings)
-        build_warehouse(settings)
-        with duckdb.connect(str(settings.serving_db_path), read_only=True) as con:
-            yield con
+    with duckdb.connect(str(samples_warehouse.serving_db_path), read_only=True) as con:
+        yield con
 
 
 def test_readme_shows_five_queries():
@@ -42,7 +34,7 @@ def test_readme_shows_five_queries():
 
 
 @pytest.mark.parametrize("index", range(5))
-def test_readme_query_gives_the_output_shown(samples_warehouse, index):
+def test_readme_query_gives_the_output_shown(serving, index):
     sql, shown = readme_queries()[index]
     # DuckDB renders a relation exactly as the README shows it.
-    assert str(samples_warehouse.sql(sql)).strip() == shown.strip()
+    assert str(serving.sql(sql)).strip() == shown.strip()
