@@ -107,6 +107,33 @@ def test_serving_file_opens_read_only_in_metabase_format_and_every_mart_answers(
     assert {m.name for m in report.models} >= set(MARTS)
 
 
+def test_bi_tools_see_only_the_marts_with_their_descriptions(serving, sample_build):
+    settings, _ = sample_build
+    catalog = serving.execute("select current_database()").fetchone()[0]
+    tables = _rows(serving, f"""
+        select schema_name, table_name, comment from duckdb_tables()
+        where database_name = '{catalog}' order by table_name
+    """)
+    assert [(schema, table) for schema, table, _ in tables] == [("main", mart) for mart in sorted(MARTS)]
+    assert all(comment for _, _, comment in tables), tables
+    schemas = _rows(serving, f"select schema_name from duckdb_schemas() where database_name = '{catalog}'")
+    assert schemas == [("main",)]
+    (comment,) = serving.execute(f"""
+        select comment from duckdb_columns()
+        where database_name = '{catalog}' and table_name = 'papers' and column_name = 'days_trending'
+    """).fetchone()
+    assert comment, "papers.days_trending carries its dbt description"
+
+
+def test_topic_trends_carry_the_topic_name_for_legends(serving):
+    mismatched = _rows(serving, """
+        select count(*) from topic_daily_trends as trends
+        left join topics using (topic_id)
+        where trends.topic_name is distinct from topics.topic_name
+    """)
+    assert mismatched == [(0,)]
+
+
 def test_every_landed_row_reaches_the_marts(serving, sample_build):
     settings, _ = sample_build
     lake = f"read_parquet('{settings.digest_entries_dir}/*/*.parquet', hive_partitioning = true)"

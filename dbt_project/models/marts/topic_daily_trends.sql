@@ -4,8 +4,10 @@
   included) so charts draw continuous lines.
 
   Incremental by day. A day is rebuilt when its papers or any of their primary
-  topics changed (assignment_fingerprint), so a taxonomy change or a paper
-  re-matched after a new abstract also refreshes the days it appeared on.
+  topics changed, or when the taxonomy's topics or names did
+  (assignment_fingerprint covers both), so a paper re-matched after a new
+  abstract refreshes the days it appeared on, and a new or renamed topic
+  reaches every day.
 -#}
 {{ config(
     materialized='incremental',
@@ -22,7 +24,11 @@
         on primary_topics.paper_id = appearances.paper_id and primary_topics.is_primary
 {% endset %}
 {#- order-free, so that checking every day of the history on each run sorts nothing -#}
-{% set assignment_fingerprint = order_free_fingerprint("paper_id || ':' || topic_id") %}
+{% set assignment_fingerprint %}
+    md5({{ order_free_fingerprint("paper_id || ':' || topic_id") }} || (
+        select md5(string_agg(topic_id || ':' || topic_name, ';' order by topic_id)) from {{ ref('topic_taxonomy') }}
+    ))
+{% endset %}
 {% set day_fingerprints %}
     select digest_date, {{ assignment_fingerprint }} as assignment_fingerprint
     from ({{ assignments }})
@@ -57,6 +63,7 @@ topic_counts as (
 select
     {{ surrogate_key(['topics.topic_id', 'days.digest_date']) }} as topic_day_id,
     topics.topic_id,
+    topics.topic_name,
     days.digest_date,
     coalesce(topic_counts.paper_count, 0) as paper_count,
     days.day_paper_count,

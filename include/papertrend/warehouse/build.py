@@ -100,8 +100,7 @@ def build_warehouse(settings: Settings | None = None, full_refresh: bool = False
         detail = f": {result.exception}" if result.exception else ""
         raise WarehouseBuildError(f"dbt build failed, nothing published{detail}", failed)
 
-    mart_names = _mart_names(result)
-    row_counts = _publish(settings, mart_names)
+    row_counts = _publish(settings, _marts(result))
     docs_dir = _generate_docs(settings)
     return BuildReport(
         serving_db_path=settings.serving_db_path,
@@ -175,42 +174,67 @@ def _node_results(result) -> tuple[NodeResult, ...]:
     return tuple(nodes)
 
 
-def _mart_names(result) -> list[str]:
+def _marts(result) -> list[MartDocs]:
+    """The mart models of this build with their dbt descriptions, which the serving file carries as comments."""
     return sorted(
-        r.node.name
-        for r in result.result.results
-        if str(r.node.resource_type) == "model" and "marts" in r.node.fqn
+        (
+            MartDocs(
+                name=r.node.name,
+                description=r.node.description or "",
+                column_descriptions={c.name: c.description for c in r.node.columns.values() if c.description},
+            )
+            for r in result.result.results
+            if str(r.node.resource_type) == "model" and "marts" in r.node.fqn
+        ),
+        key=lambda mart: mart.name,
     )
 
 
-def _publish(settings: Settings, mart_names: list[str]) -> dict[str, int]:
-    """Checkpoint the build file, copy it next to the serving file, export marts, swap atomically."""
+@dataclass(frozen=True)
+class MartDocs:
+    name: str
+    description: str
+    column_descriptions: dict[str, str]
+
+
+def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
+    """Copy the marts of the build file into a new serving file, export them as Parquet, swap atomically.
+
+    The serving file holds the marts only, in its default schema, with their dbt
+    descriptions as table and column comments: BI tools list exactly what they
+    should read, and staging or intermediate tables never leak into a dashboard.
+    """
     import duckdb
 
     serving = settings.serving_db_path
     serving.parent.mkdir(parents=True, exist_ok=True)
     settings.marts_dir.mkdir(parents=True, exist_ok=True)
     staged_db = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
+    staged_db.unlink(missing_ok=True)
     staged_marts: dict[Path, Path] = {}
     try:
+        # Through the build file's connection: dbt-duckdb may still hold it open in this process.
         with duckdb.connect(
             str(settings.build_db_path),
             config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION},
         ) as con:
-            con.execute("CHECKPOINT")
-        shutil.copyfile(settings.build_db_path, staged_db)
+            con.execute(f"ATTACH ? AS serving (STORAGE_VERSION '{STORAGE_COMPATIBILITY_VERSION}')", [str(staged_db)])
+            for mart in marts:
+                con.execute(f'CREATE TABLE serving.{MARTS_SCHEMA}."{mart.name}" AS SELECT * FROM {MARTS_SCHEMA}."{mart.name}"')
+                _comment_mart(con, mart)
+            con.execute("DETACH serving")
 
         row_counts = {}
         with duckdb.connect(str(staged_db), read_only=True) as con:
-            for mart in mart_names:
-                target = settings.marts_dir / f"{mart}.parquet"
+            for mart in marts:
+                target = settings.marts_dir / f"{mart.name}.parquet"
                 staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
                 con.execute(
-                    f"COPY (SELECT * FROM {MARTS_SCHEMA}.{mart}) TO '{staged}' "
+                    f"COPY (SELECT * FROM {MARTS_SCHEMA}.\"{mart.name}\") TO '{staged}' "
                     "(FORMAT parquet, COMPRESSION zstd)"
                 )
                 staged_marts[staged] = target
-                row_counts[mart] = con.execute(f"SELECT count(*) FROM {MARTS_SCHEMA}.{mart}").fetchone()[0]
+                row_counts[mart.name] = con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{mart.name}"').fetchone()[0]
 
         os.replace(staged_db, serving)
         for staged, target in staged_marts.items():
@@ -221,6 +245,22 @@ def _publish(settings: Settings, mart_names: list[str]) -> dict[str, int]:
         staged_db.unlink(missing_ok=True)
         for staged in staged_marts:
             staged.unlink(missing_ok=True)
+
+
+def _comment_mart(con, mart: MartDocs) -> None:
+    """dbt's descriptions as DuckDB comments on the attached serving file, which SQL clients and BI tools show."""
+    table = f'serving.{MARTS_SCHEMA}."{mart.name}"'
+    con.execute(f"COMMENT ON TABLE {table} IS {_sql_string(mart.description)}")
+    columns = {row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()}
+    for column, description in mart.column_descriptions.items():
+        if column not in columns:
+            continue
+        con.execute(f'COMMENT ON COLUMN {table}."{column}" IS {_sql_string(description)}')
+
+
+def _sql_string(text: str) -> str:
+    # COMMENT ON takes no bound parameters
+    return "'" + text.strip().replace("'", "''") + "'"
 
 
 def _generate_docs(settings: Settings) -> Path | None:
