@@ -184,3 +184,170 @@ def test_metabase_driver_bundles_a_duckdb_that_opens_the_serving_file(services):
 
     # From 1.4.4.0 on, a driver release is named <DuckDB version>.<driver patch>.
     assert Version(release) >= SERVING_FILE_MIN_DUCKDB
+
+
+# --- the Compose Specification, healthchecks, verified downloads ---------------------
+
+ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def compose_spec_validator():
+    """The Compose Specification's JSON schema, as vendored by check-jsonschema (a test dependency)."""
+    import json
+    from importlib.resources import files
+
+    import jsonschema
+
+    schema = json.loads(
+        files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json").read_text("utf-8")
+    )
+    assert schema["title"] == "Compose Specification"
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
+
+
+def test_the_compose_file_validates_against_the_compose_specification(compose, compose_spec_validator):
+    errors = [
+        f"{error.json_path}: {error.message}" for error in compose_spec_validator.iter_errors(compose)
+    ]
+    assert errors == []
+
+
+def test_the_compose_schema_check_catches_a_misspelt_key(compose, compose_spec_validator):
+    """The check above can fail: the schema rejects keys the specification does not know."""
+    import copy
+
+    broken = copy.deepcopy(compose)
+    broken["services"]["metabase"]["healthchek"] = broken["services"]["metabase"].pop("healthcheck")
+    broken["services"]["postgres"]["depends_on"] = {"airflow-init": {"condition": "service_finished"}}
+
+    paths = {error.json_path for error in compose_spec_validator.iter_errors(broken)}
+    assert "$.services.metabase" in paths
+    assert any(path.startswith("$.services.postgres.depends_on") for path in paths)
+
+
+def service_blocks(raw: str) -> dict[str, str]:
+    """Each service's text in the compose file, comments included (yaml drops them)."""
+    body = raw.split("\nservices:\n", 1)[1].split("\n\n" + "volumes:", 1)[0]
+    blocks = re.split(r"^  (?=[\w-]+:\s*$)", body, flags=re.MULTILINE)
+    return {block.split(":", 1)[0]: block for block in blocks if block.strip()}
+
+
+def test_every_service_has_a_healthcheck_or_says_why_not(services):
+    blocks = service_blocks(COMPOSE_FILE.read_text(encoding="utf-8"))
+    assert set(blocks) == set(services)
+
+    for name, service in services.items():
+        if "healthcheck" in service:
+            assert not service["healthcheck"].get("disable"), name
+            assert service["healthcheck"]["test"], name
+            continue
+        reason = re.search(r"^\s*# no healthcheck: (.{20,})", blocks[name], flags=re.MULTILINE)
+        assert reason, f"{name} has no healthcheck and no '# no healthcheck: <why>' comment"
+
+
+def test_services_waited_on_for_health_have_a_healthcheck(services):
+    for name, service in services.items():
+        for dependency, condition in (service.get("depends_on") or {}).items():
+            if condition.get("condition") == "service_healthy":
+                assert "healthcheck" in services[dependency], (
+                    f"{name} waits for {dependency} to be healthy, which it never reports"
+                )
+            if condition.get("condition") == "service_completed_successfully":
+                assert services[dependency].get("restart") == "no", (
+                    f"{name} waits for {dependency} to exit, but it is restarted"
+                )
+
+
+def test_metabase_healthcheck_asks_the_health_endpoint_over_bash(services, tmp_path):
+    """The check's own shell, run against a local HTTP server answering like /api/health."""
+    import http.server
+    import subprocess
+    import threading
+
+    answers = {"/api/health": (200, b'{"status":"ok"}')}
+
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            status, body = answers.get(self.path, (404, b"{}"))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        kind, *command = services["metabase"]["healthcheck"]["test"]
+        assert kind == "CMD" and command[:2] == ["bash", "-c"]
+        script = command[2].replace("127.0.0.1/3000", f"127.0.0.1/{server.server_port}")
+
+        def check() -> int:
+            return subprocess.run(["bash", "-c", script], timeout=10).returncode
+
+        assert check() == 0
+        answers["/api/health"] = (503, b'{"status":"initializing","progress":0.4}')
+        assert check() != 0
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_metabase_downloads_are_verified_against_pinned_sha256_sums(services, tmp_path):
+    """ADD'ed jars pass `sha256sum --check` against build args before Metabase uses them.
+
+    Runs the image's verification step (compose's $$ unescaped) on stand-in files:
+    it must refuse unset sums and a wrong sum, and accept the right ones.
+    """
+    import hashlib
+    import os
+    import subprocess
+
+    build = services["metabase"]["build"]
+    dockerfile = build["dockerfile_inline"]
+    added = dict(
+        (target, url) for url, target in re.findall(r"^ADD\s+(https://\S+)\s+(\S+)$", dockerfile, re.M)
+    )
+    targets = {
+        target if not target.endswith("/") else target + added[target].rsplit("/", 1)[1]: target
+        for target in added
+    }
+    assert set(targets) == {"/app/metabase.jar", "/plugins/duckdb.metabase-driver.jar"}
+
+    sums = {"/app/metabase.jar": "METABASE_JAR_SHA256", "/plugins/duckdb.metabase-driver.jar": "DUCKDB_DRIVER_SHA256"}
+    env_example = ENV_EXAMPLE.read_text(encoding="utf-8")
+    for arg in sums.values():
+        assert f"ARG {arg}\n" in dockerfile
+        assert build["args"][arg] == "${" + arg + ":-}"
+        assert re.search(rf"^#?\s*{arg}=", env_example, re.M), f"{arg} is not in .env.example"
+
+    (run,) = [step for step in re.findall(r"^RUN (.*?)(?=^[A-Z]+ )", dockerfile, re.S | re.M) if "sha256sum" in step]
+    script = run.replace("$$", "$")
+    stand_ins = {}
+    for path in sums:
+        stand_in = tmp_path / Path(path).name
+        stand_in.write_bytes(f"contents of {path}".encode())
+        stand_ins[path] = stand_in
+        script = script.replace(path, str(stand_in))
+    right = {arg: hashlib.sha256(stand_ins[path].read_bytes()).hexdigest() for path, arg in sums.items()}
+
+    def verify(**args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["sh", "-c", script], env={"PATH": os.environ["PATH"], **args}, capture_output=True, text=True
+        )
+
+    assert verify(**right).returncode == 0
+    unset = verify()
+    assert unset.returncode != 0 and "METABASE_JAR_SHA256" in unset.stderr
+    for arg in sums.values():
+        assert verify(**{**right, arg: "0" * 64}).returncode != 0, f"a wrong {arg} passed"
