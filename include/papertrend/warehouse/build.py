@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 # The file format Metabase's bundled DuckDB (1.5) can read; also set in profiles.yml.
 STORAGE_COMPATIBILITY_VERSION = "v1.5.0"
 MARTS_SCHEMA = "main"
-DOCS_FILES = ("index.html", "catalog.json", "manifest.json")
+# dbt's target/ file -> its name in docs/dbt/. static_index.html (`docs generate --static`)
+# inlines the manifest and catalog, so the site opens from disk: the plain index.html
+# fetches manifest.json, which a browser refuses over file:// and stays at "(loading)".
+DOCS_FILES = {"static_index.html": "index.html", "catalog.json": "catalog.json", "manifest.json": "manifest.json"}
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
 
 
@@ -266,12 +269,12 @@ def _sql_string(text: str) -> str:
 def _generate_docs(settings: Settings) -> Path | None:
     """dbt docs into <data root>/docs/dbt; a docs failure is logged, the published warehouse stands."""
     with _dbt_environment(settings):
-        result = _invoke_dbt(settings, ["docs", "generate"])
+        result = _invoke_dbt(settings, ["docs", "generate", "--static"])
     if not result.success:
         log.warning("dbt docs generate failed: %s", result.exception)
         return None
     target = _dbt_dir(settings, "target")
     settings.dbt_docs_dir.mkdir(parents=True, exist_ok=True)
-    for name in DOCS_FILES:
-        shutil.copyfile(target / name, settings.dbt_docs_dir / name)
+    for name, published in DOCS_FILES.items():
+        shutil.copyfile(target / name, settings.dbt_docs_dir / published)
     return settings.dbt_docs_dir
