@@ -367,3 +367,27 @@ def test_nothing_in_this_module_wrote_into_the_committed_gx_project(gate_run):
     after = _snapshot(GX_PROJECT_DIR)
     before = gate_run["gx_project_before"]
     assert {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)} == set()
+
+
+def test_the_data_docs_index_lists_every_run_without_scripts(gate_run):
+    """index.html is papertrend's offline page: GX's own needs CDN scripts to list anything."""
+    from papertrend.validation.docs_index import GX_INDEX_NAME, validation_runs
+    from papertrend.validation.context import validation_results_dir
+
+    settings: Settings = gate_run["settings"]
+    html = (settings.gx_docs_dir / "index.html").read_text(encoding="utf-8")
+    runs = validation_runs(settings.gx_docs_dir, validation_results_dir(settings))
+    validated = [v for v in gate_run["verdicts"].values() if v.failed_rules != ("readable",)]
+
+    assert "<script" not in html
+    assert (settings.gx_docs_dir / GX_INDEX_NAME).is_file()
+    assert len(runs) == len(validated)
+    assert sum(not run.success for run in runs) == sum(not v.success for v in validated)
+    for run in runs:
+        assert run.page and (settings.gx_docs_dir / run.page).is_file()
+        assert f'href="{run.page}"' in html
+    # A failed run names its failed rule on the index.
+    (broken,) = [run for run in runs if run.failed_rules == ("url:project_page",)]
+    assert not broken.success
+    row = html.split(f'href="{broken.page}"', 1)[1].split("</tr>", 1)[0]
+    assert 'class="failed"' in row and "url:project_page" in row

@@ -86,7 +86,8 @@ def validate_partitions(
     process for fewer than ``PARTITIONS_PER_WORKER`` partitions). The context
     is opened once, before forking, and inherited.
     """
-    from papertrend.validation.context import open_context
+    from papertrend.validation.context import open_context, validation_results_dir
+    from papertrend.validation.docs_index import write_offline_index
 
     jobs = [(Path(path), partition_date(path)) for path in partition_dirs]
     if not jobs:
@@ -108,6 +109,8 @@ def validate_partitions(
             site_names=site_names,
             resource_identifiers=[_suite_identifier(checkpoint)],
         )
+        # GX's index lists nothing without its CDN scripts: put a plain one in front.
+        write_offline_index(settings.gx_docs_dir, validation_results_dir(settings))
     return verdicts
 
 
