@@ -351,3 +351,27 @@ def test_metabase_downloads_are_verified_against_pinned_sha256_sums(services, tm
     assert unset.returncode != 0 and "METABASE_JAR_SHA256" in unset.stderr
     for arg in sums.values():
         assert verify(**{**right, arg: "0" * 64}).returncode != 0, f"a wrong {arg} passed"
+
+
+def test_metabase_is_provisioned_by_a_one_shot_service_once_healthy(services):
+    service = services["metabase-provision"]
+    locked = dict(
+        re.findall(r"^([\w.-]+)==(\S+)", (PROJECT_ROOT / "requirements.txt").read_text(encoding="utf-8"), re.M)
+    )
+
+    assert service["depends_on"] == {"metabase": {"condition": "service_healthy"}}
+    assert service["restart"] == "no"
+    assert service["command"] == ["python", "/bi/metabase/provision.py"]
+    assert (PROJECT_ROOT / "include" / "bi" / "metabase" / "provision.py").is_file()
+    mounts = volume_mounts(service)
+    assert mounts["/bi"] == ("./include/bi", True)
+    # The serving file at the same path as in the metabase service.
+    assert mounts["/data/serving"] == (SERVING_DIR, True)
+    env = service["environment"]
+    assert env["PAPERTREND_SERVING_DB"] == services["metabase"]["environment"]["PAPERTREND_SERVING_DB"]
+    assert env["MB_URL"] == "http://metabase:3000"
+    # The admin's password is required, never defaulted.
+    assert env["MB_ADMIN_PASSWORD"].startswith("${METABASE_ADMIN_PASSWORD:?")
+    assert re.search(r"^METABASE_ADMIN_PASSWORD=$", ENV_EXAMPLE.read_text(encoding="utf-8"), re.M)
+    # requests as the project's lock pins it.
+    assert pip_pins(service) == {"requests": locked["requests"]}
