@@ -152,7 +152,7 @@ def card_display(query: Query) -> tuple[str, dict[str, Any]]:
     if kind not in DISPLAYS:
         raise ValueError(f"{query.slug}: chart {query.chart!r} has no Metabase display (known: {sorted(DISPLAYS)})")
     display = DISPLAYS[kind]
-    settings: dict[str, Any] = {"card.title": query.title}
+    settings: dict[str, Any] = {}
     if display in ("line", "area", "bar", "row"):
         x = _columns(query.header.get("x"))
         series = _columns(query.header.get("series"))
