@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from papertrend.landing import lake, ledger
-from papertrend.landing.files import unsafe_file_name_reason, write_bytes_atomically
+from papertrend.landing.files import stored_name, unsafe_file_name_reason, write_bytes_atomically
 from papertrend.landing.quarantine import quarantine_dump
 from papertrend.parsing import DumpRejected, Problem, parse_dump, resolve_digest_date
 from papertrend.settings import Settings, get_settings
@@ -100,7 +102,7 @@ ProgressCallback = Callable[[int, int, str], None]
 def read_dump(path: Path, settings: Settings) -> Dump | IngestOutcome:
     """Read a dump file, refusing (and quarantining) one over the size bound
     without loading it into memory."""
-    source_uri = str(path)
+    source_uri = display_path(path)
     size = path.stat().st_size
     if size > settings.max_dump_bytes:
         sha256 = _file_sha256(path)
@@ -135,9 +137,13 @@ def ingest_dumps(
     for index, source in enumerate(sources, start=1):
         if progress:
             progress(index, len(sources), str(source.source_uri if isinstance(source, Dump) else source))
-        dump = read_dump(source, settings) if isinstance(source, Path) else source
-        if isinstance(dump, Dump):
-            dump = _stage(dump, digest_date, settings, ingested_at, staged_keys)
+        dump: Dump | IngestOutcome | _Staged | None = None
+        try:
+            dump = read_dump(source, settings) if isinstance(source, Path) else source
+            if isinstance(dump, Dump):
+                dump = _stage(dump, digest_date, settings, ingested_at, staged_keys)
+        except Exception as error:  # noqa: BLE001  one dump must not stop the batch
+            dump = _crashed(settings, source, dump if isinstance(dump, Dump) else None, error)
         outcomes.append(dump)
 
     staged = [item for item in outcomes if isinstance(item, _Staged)]
@@ -166,8 +172,13 @@ def _stage(
         name_problem = unsafe_file_name_reason(dump.name)
         if name_problem:
             raise DumpRejected(dump.source_uri, [Problem("file", "unsafe_file_name", name_problem)])
-        parsed = parse_dump(dump.raw, dump.source_uri)
-        digest_date = resolve_digest_date(dump.source_uri, caller_date, parsed.stated_date, dump.name)
+        try:
+            parsed = parse_dump(dump.raw, dump.source_uri)
+            digest_date = resolve_digest_date(dump.source_uri, caller_date, parsed.stated_date, dump.name)
+        except DumpRejected:
+            raise
+        except Exception as error:  # noqa: BLE001  a parser bug is this dump's rejection
+            raise crash_rejection(dump.source_uri, "parser_crash", error) from error
     except DumpRejected as rejection:
         return _reject(settings, rejection, sha256=sha256, name=dump.name,
                        source_uri=dump.source_uri, raw=dump.raw)
@@ -187,7 +198,11 @@ def _stage(
     # One staging folder per dump: two dumps for the same day in one batch
     # must not overwrite each other before the gate has seen both.
     staging_root = settings.staging_dir / f"{sha256[:16]}-{uuid.uuid4().hex[:8]}"
-    lake.write_partition(table, staging_root, digest_date)
+    try:
+        lake.write_partition(table, staging_root, digest_date)
+    except BaseException:
+        shutil.rmtree(staging_root, ignore_errors=True)
+        raise
     staged_keys.add((digest_date, sha256))
     return _Staged(
         name=dump.name,
@@ -277,10 +292,47 @@ def _reject(
     return outcome
 
 
+def crash_rejection(source_uri: str, rule: str, error: BaseException) -> DumpRejected:
+    """An unexpected exception while ingesting one dump, as that dump's rejection.
+    Every known way a dump can be bad has its own rule; this one means a bug or
+    a bound not yet written, and names the exception so it can be written."""
+    detail = f"{type(error).__name__}: {error}"
+    if len(detail) > 300:
+        detail = detail[:300] + "..."
+    return DumpRejected(source_uri, [Problem("file", rule, f"ingest failed unexpectedly: {detail}")])
+
+
+def _crashed(
+    settings: Settings, source: Path | Dump, dump: Dump | None, error: Exception
+) -> IngestOutcome:
+    """Quarantine a dump whose ingest raised outside its parser (reading it,
+    archiving, staging), with what is known of it, and record it, so the batch
+    goes on (rule ``ingest_crash``)."""
+    if dump is None and isinstance(source, Dump):
+        dump = source
+    source_uri = dump.source_uri if dump else display_path(source)
+    name = dump.name if dump else Path(source).name
+    raw = dump.raw if dump else None
+    if raw is None:
+        try:
+            raw = Path(source).read_bytes()
+        except Exception:  # noqa: BLE001  an unreadable file is quarantined without its bytes
+            raw = None
+    rejection = crash_rejection(source_uri, "ingest_crash", error)
+    sha256 = hashlib.sha256(raw or b"").hexdigest()
+    return _reject(settings, rejection, sha256=sha256, name=name, source_uri=source_uri, raw=raw)
+
+
+def display_path(path: Path | str) -> str:
+    """A path as text that can be printed and written to Parquet and JSON: bytes
+    of a file name that are not UTF-8 become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
 def _archive_raw(settings: Settings, dump: Dump, sha256: str) -> Path:
     """Keep the dump's bytes unchanged, addressed by checksum (re-archiving the
     same dump is a no-op)."""
-    target = settings.raw_dir / f"{sha256[:16]}_{dump.name}"
+    target = settings.raw_dir / stored_name(sha256, dump.name)
     if not target.exists():
         write_bytes_atomically(target, dump.raw)
     return target

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Callable
@@ -49,3 +50,37 @@ def unsafe_file_name_reason(name: str) -> str | None:
     if not set(name) <= SAFE_FILE_NAME_CHARS:
         return f"file name {name!r} has characters outside [A-Za-z0-9._-]"
     return None
+
+
+# A file name is at most 255 bytes (NAME_MAX on the filesystems we run on).
+# Names we store are "<sha256[:16]>_<dump name>", and while they are written
+# ".<that>.<8 random>.tmp" (write_atomically): 31 bytes around the dump's
+# name. Past this bound a stored name is shortened, so a dump name of any
+# legal length (up to 255 bytes) can be archived and quarantined.
+MAX_STORED_NAME_BYTES = 200
+MAX_KEPT_SUFFIX_BYTES = 16
+
+
+def stored_name(sha256: str, name: str) -> str:
+    """The name a dump is kept under in ``raw/`` and ``quarantine/``:
+    ``<sha256[:16]>_<name>``, with an unsafe name replaced by ``dump`` and a
+    long one shortened (see :func:`shorten_name`)."""
+    label = name if unsafe_file_name_reason(name) is None else "dump"
+    prefix = f"{sha256[:16]}_"
+    return prefix + shorten_name(label, MAX_STORED_NAME_BYTES - len(prefix))
+
+
+def shorten_name(name: str, max_bytes: int = MAX_STORED_NAME_BYTES) -> str:
+    """``name`` if it fits in ``max_bytes`` of UTF-8, else its beginning (where
+    the date usually is), ``~``, 12 hex digits of the SHA-256 of the whole
+    name and its extension: deterministic, and two long names that differ
+    anywhere stay two names."""
+    encoded = name.encode("utf-8", "surrogateescape")
+    if len(encoded) <= max_bytes:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    suffix = f".{extension}" if dot and stem and len(extension.encode()) < MAX_KEPT_SUFFIX_BYTES else ""
+    tag = "~" + hashlib.sha256(encoded).hexdigest()[:12]
+    budget = max_bytes - len(tag) - len(suffix.encode())
+    head = (stem if suffix else name).encode("utf-8", "surrogateescape")[:budget]
+    return head.decode("utf-8", "ignore") + tag + suffix

@@ -12,12 +12,20 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from papertrend.landing.files import unsafe_file_name_reason, write_bytes_atomically
+from papertrend.landing.files import (
+    shorten_name,
+    stored_name,
+    unsafe_file_name_reason,
+    write_bytes_atomically,
+)
+
+# The files quarantine writes beside the dump; a dump by one of these names is
+# kept as dump_<name> so that it is not overwritten.
+RESERVED_NAMES = frozenset({"reason.json", "digest_entries.parquet", "validation_result.json"})
 
 
 def quarantine_folder(quarantine_dir: Path, sha256: str, name: str) -> Path:
-    label = name if unsafe_file_name_reason(name) is None else "dump"
-    return quarantine_dir / f"{sha256[:16]}_{label}"
+    return quarantine_dir / stored_name(sha256, name)
 
 
 def quarantine_dump(
@@ -34,7 +42,9 @@ def quarantine_dump(
     to hold in memory; it is copied, not moved (the caller's file stays)."""
     folder = quarantine_folder(quarantine_dir, sha256, name)
     folder.mkdir(parents=True, exist_ok=True)
-    dump_name = name if unsafe_file_name_reason(name) is None else "dump.bin"
+    dump_name = shorten_name(name) if unsafe_file_name_reason(name) is None else "dump.bin"
+    if dump_name in RESERVED_NAMES:
+        dump_name = f"dump_{dump_name}"
     if raw is not None:
         write_bytes_atomically(folder / dump_name, raw)
     elif raw_file is not None:

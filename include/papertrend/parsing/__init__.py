@@ -12,6 +12,7 @@ import re
 from datetime import date
 
 from papertrend.parsing.errors import DumpRejected, Problem, reject
+from papertrend.parsing.limits import BoundExceeded, load_json
 from papertrend.parsing.json_digest import is_hf_api_shape, parse_flat_json, parse_hf_api
 from papertrend.parsing.records import PaperRecord, ParsedDump
 from papertrend.parsing.text_digest import parse_text_digest
@@ -34,7 +35,9 @@ def parse_dump(raw: bytes, source: str) -> ParsedDump:
     declared_json = source.lower().endswith(".json")
     if declared_json or text.lstrip()[:1] in ("[", "{"):
         try:
-            payload = json.loads(text)
+            payload = load_json(text)
+        except BoundExceeded as bound:
+            raise reject(source, "file", bound.rule, str(bound)) from None
         except json.JSONDecodeError as error:
             if declared_json:
                 raise reject(

@@ -34,8 +34,13 @@ def collapse_whitespace(text: str) -> str:
 
 def parse_timestamp(value: str) -> datetime:
     """ISO 8601 (``2024-12-01T17:08:18.000Z`` or a bare date) as an aware UTC datetime.
-    A timestamp without an offset is taken as UTC, which is what the sources mean."""
+    A timestamp without an offset is taken as UTC, which is what the sources mean.
+    Raises ValueError for anything else, including a time that leaves the
+    datetime range once moved to UTC (``0001-01-01T00:00:00+05:00``)."""
     parsed = datetime.fromisoformat(value.strip())
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{value!r} is out of range in UTC") from None
