@@ -123,3 +123,46 @@ class TestDigestDate:
             resolve_digest_date("s", date(2025, 7, 4), None, "2025-07-03_x.txt")
         assert caught.value.rules == ["date_conflict"]
         assert "2025-07-04" in caught.value.message and "2025-07-03" in caught.value.message
+
+
+class TestHfApiItems:
+    """Issue 13, item 3: one broken item rejects an API dump naming it; it never
+    turns the dump into a flat export (which would drop every paper's id,
+    authors, upvotes and links)."""
+
+    @pytest.fixture
+    def items(self):
+        return json.loads(HF_API_SAMPLE.read_text())
+
+    @pytest.mark.parametrize(
+        "broken, rule",
+        [
+            ({"paper": None}, "missing_paper"),
+            ({"paper": "2412.00003"}, "unexpected_shape"),
+            ({"title": "No paper key"}, "missing_paper"),
+            (None, "unexpected_shape"),
+            ([], "unexpected_shape"),
+        ],
+    )
+    def test_one_broken_item_rejects_the_dump_naming_the_record(self, items, broken, rule):
+        items.insert(1, broken)
+        with pytest.raises(DumpRejected) as caught:
+            parse_json(items, "2025-07-02_hf.json")
+        assert [(p.location, p.rule) for p in caught.value.problems] == [("record 2", rule)]
+
+    def test_every_broken_item_is_named(self, items):
+        items[0]["paper"] = None
+        items[1]["paper"]["upvotes"] = "lots"
+        with pytest.raises(DumpRejected) as caught:
+            parse_json(items, "2025-07-02_hf.json")
+        assert [(p.location, p.rule) for p in caught.value.problems] == [
+            ("record 1", "missing_paper"),
+            ("record 2", "bad_upvotes"),
+        ]
+
+    def test_an_item_without_paper_fields_is_not_read_from_the_item(self, items):
+        """Items repeat title and summary: a null paper must not land them without the paper's id."""
+        items[0]["paper"] = None
+        assert items[0]["title"] and items[0]["summary"]
+        with pytest.raises(DumpRejected):
+            parse_json(items, "2025-07-02_hf.json")

@@ -40,11 +40,15 @@ ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.I)
 
 
 def is_hf_api_shape(payload: Any) -> bool:
-    """The API returns a list of items, each nesting the paper under `paper`."""
-    return (
-        isinstance(payload, list)
-        and bool(payload)
-        and all(isinstance(item, dict) and isinstance(item.get("paper"), dict) for item in payload)
+    """The API returns a list of items, each nesting the paper under `paper`.
+
+    The shape decides, not the items' health: a list in which any item carries
+    a `paper` key is an API dump, and :func:`parse_hf_api` then names every
+    item that is broken. (Deciding by whether *every* item is well formed
+    would read a dump with one broken item as a flat export and silently lose
+    the ids, authors, upvotes and links of all the intact ones.)"""
+    return isinstance(payload, list) and any(
+        isinstance(item, dict) and "paper" in item for item in payload
     )
 
 
@@ -55,8 +59,16 @@ def parse_hf_api(payload: Any, source: str) -> ParsedDump:
         )
     reader = _RecordReader(source)
     for number, item in enumerate(payload, start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("paper"), dict):
-            reader.problem(number, "unexpected_shape", "item is not an object with a `paper` object")
+        if not isinstance(item, dict):
+            reader.problem(number, "unexpected_shape", f"item is a {_json_type(item)}, not an object")
+            continue
+        if item.get("paper") is None:
+            reader.problem(number, "missing_paper", "item has no `paper` object")
+            continue
+        if not isinstance(item["paper"], dict):
+            reader.problem(
+                number, "unexpected_shape", f"`paper` is a {_json_type(item['paper'])}, not an object"
+            )
             continue
         paper = item["paper"]
 
@@ -101,6 +113,12 @@ def parse_flat_json(payload: Any, source: str) -> ParsedDump:
             fields["arxiv_id"] = match.group(1)
         reader.read(number, **fields)
     return reader.finish("flat_json", stated_date=stated_date)
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type, for messages."""
+    names = {dict: "object", list: "list", str: "string", bool: "boolean", int: "number", float: "number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _stated_date(payload: dict, source: str) -> date | None:
