@@ -3,22 +3,29 @@
 
 Lands one day's trending-papers digest in the lake.
 
-1. **collect_dumps**: the day's dumps in the inbox (`$PAPERTREND_DATA_DIR/inbox`,
-   any file with the date as `YYYY-MM-DD` in its name); when there is none and the
-   `papertrend_hf_api` connection exists, the Hugging Face daily-papers API is
-   fetched into the inbox. No dump yet: the run is **skipped**; still none
-   `PAPERTREND_DIGEST_DEADLINE_HOURS` after the day began: it **fails**.
+1. **collect_dumps** (a sensor): the day's dumps in the inbox
+   (`$PAPERTREND_DATA_DIR/inbox`, any file with the date as `YYYY-MM-DD` in its
+   name); when there is none and the `papertrend_hf_api` connection exists, the
+   Hugging Face daily-papers API is fetched into the inbox. No dump yet: it
+   looks again every 10 minutes, in reschedule mode (state `up_for_reschedule`,
+   no worker slot held in between), so a digest that arrives late is still
+   caught. Still none `PAPERTREND_DIGEST_DEADLINE_HOURS` (default 36) after the
+   day began: it **fails**, saying so in its log.
 2. **land**: parse, stage, validate with Great Expectations, promote. A dump that
    fails is quarantined with its reason; the lake keeps its previous state for
-   that day. The task fails (no retry: the same bytes would fail again) only if
-   nothing was accepted.
+   that day. Only when a dump was landed or replaced does it update the
+   `papertrend_lake` asset: when every dump was `unchanged` (already landed) it
+   is **skipped**, so no warehouse build is triggered for nothing; when nothing
+   landed and some dump was rejected it **fails** (no retry: the same bytes
+   would fail again), listing the rejections.
 3. **report_rejections**: fails the run, listing every rejection, when some dump
    was rejected. It runs after `land` has announced the lake update, so the
    accepted dumps still reach the warehouse.
 
 The run dated D ingests the digest of day D (override with the `digest_date`
-param). Success updates the `papertrend_lake` asset, which triggers
-`build_warehouse`. One run at a time: the lake has a single writer.
+param). A landed or replaced dump updates the `papertrend_lake` asset, which
+triggers `build_warehouse`. One run at a time: the lake has a single writer.
+Every skip or failure states its reason in the task log.
 """
 
 from __future__ import annotations
@@ -26,11 +33,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import CronTriggerTimetable, Param, dag, task
+from airflow.sdk import CronTriggerTimetable, Param, PokeReturnValue, dag, task
 
 from papertrend.assets import LAKE
 
 HTTP_CONNECTION_ID = "papertrend_hf_api"
+# How often collect_dumps looks for a late digest. Between looks the sensor is
+# rescheduled: it holds no worker slot.
+POKE_INTERVAL = timedelta(minutes=10)
 
 
 @dag(
@@ -53,20 +63,28 @@ HTTP_CONNECTION_ID = "papertrend_hf_api"
     },
 )
 def ingest_digests():
-    @task
-    def collect_dumps(params=None, logical_date=None) -> dict:
-        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+    # The digest deadline (checked on every look) is what ends the wait; the
+    # sensor timeout is only a backstop, longer than any sensible deadline.
+    @task.sensor(mode="reschedule", poke_interval=POKE_INTERVAL, timeout=timedelta(days=7))
+    def collect_dumps(params=None, logical_date=None, task=None) -> PokeReturnValue:
+        import logging
+        from datetime import datetime, timezone
 
         from papertrend.pipeline import DigestOverdue, NoDigestYet, collect_dumps_for_day
+        from papertrend.task_outcomes import fail
 
         day = _digest_day(params, logical_date)
         try:
             dumps = collect_dumps_for_day(day, http_base_url=_http_base_url())
         except NoDigestYet as waiting:
-            raise AirflowSkipException(str(waiting)) from None
+            next_look = datetime.now(timezone.utc) + timedelta(seconds=task.poke_interval)
+            logging.getLogger("papertrend.dags").info("waiting: %s; next look at %s UTC", waiting, f"{next_look:%H:%M:%S}")
+            return PokeReturnValue(is_done=False)
         except DigestOverdue as overdue:
-            raise AirflowFailException(str(overdue)) from None
-        return {"digest_date": day.isoformat(), "dumps": [str(path) for path in dumps]}
+            fail(str(overdue))
+        return PokeReturnValue(
+            is_done=True, xcom_value={"digest_date": day.isoformat(), "dumps": [str(path) for path in dumps]}
+        )
 
     @task(outlets=[LAKE])
     def land(collected: dict) -> dict:

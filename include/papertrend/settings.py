@@ -28,9 +28,9 @@ class Settings:
     max_dump_bytes: int = DEFAULT_MAX_DUMP_BYTES
     http_timeout_seconds: float = 30.0
     http_max_retries: int = 5
-    # A day's digest that has not arrived this many hours after the day began
-    # (UTC) fails the ingest run instead of skipping it.
-    digest_deadline_hours: int = 36
+    # The ingest run waits for a day's digest until this many hours after the
+    # day began (UTC), then fails. A float, so a test can set a deadline seconds away.
+    digest_deadline_hours: float = 36
 
     @property
     def inbox_dir(self) -> Path:
@@ -97,5 +97,5 @@ def get_settings() -> Settings:
         max_dump_bytes=int(os.environ.get("PAPERTREND_MAX_DUMP_BYTES", DEFAULT_MAX_DUMP_BYTES)),
         http_timeout_seconds=float(os.environ.get("PAPERTREND_HTTP_TIMEOUT_SECONDS", 30)),
         http_max_retries=int(os.environ.get("PAPERTREND_HTTP_MAX_RETRIES", 5)),
-        digest_deadline_hours=int(os.environ.get("PAPERTREND_DIGEST_DEADLINE_HOURS", 36)),
+        digest_deadline_hours=float(os.environ.get("PAPERTREND_DIGEST_DEADLINE_HOURS", 36)),
     )

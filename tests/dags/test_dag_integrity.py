@@ -81,6 +81,12 @@ def test_ingest_runs_daily_in_utc_collect_land_then_report(dags):
     assert [task.task_id for task in dag.topological_sort()] == ["collect_dumps", "land", "report_rejections"]
 
 
+def test_collect_waits_for_a_late_digest_without_holding_a_worker_slot(dags):
+    collect = dags["ingest_digests"].get_task("collect_dumps")
+    assert collect.mode == "reschedule", "a poking sensor would hold a worker slot for hours"
+    assert 60 <= collect.poke_interval <= 30 * 60, "look every few minutes: not hammering, not missing the evening"
+
+
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda path: path.name)
 def test_dag_file_imports_nothing_heavy_at_top_level(dag_file: Path):
     heavy = [name for name in _top_level_imports(dag_file) if not _allowed(name)]

@@ -181,22 +181,7 @@ def test_running_the_same_day_twice_changes_nothing(on_published_day, run_dag):
     assert mart_contents(data_dir) == marts_before, "serving marts changed on a rerun"
 
 
-# -- no dump, HTTP source, backfill: no warehouse build needed ----------------
-
-
-def test_no_dump_before_the_deadline_skips_the_run(papertrend_data_dir, run_dag, monkeypatch):
-    monkeypatch.setenv("PAPERTREND_DIGEST_DEADLINE_HOURS", str(24 * 365 * 100))
-    outcome = run_dag("ingest_digests", logical_date=DAY_1)
-    assert outcome.state == "success"
-    assert outcome.task_states == {"collect_dumps": "skipped", "land": "skipped", "report_rejections": "skipped"}
-    assert not (papertrend_data_dir / "lake" / "digest_entries").exists()
-
-
-def test_no_dump_after_the_deadline_fails_the_run(papertrend_data_dir, run_dag, monkeypatch):
-    monkeypatch.delenv("PAPERTREND_DIGEST_DEADLINE_HOURS", raising=False)  # 36 h: 2025-07-01 is long past
-    outcome = run_dag("ingest_digests", logical_date=DAY_1)
-    assert outcome.state == "failed"
-    assert outcome.task_states == {"collect_dumps": "failed", "land": "upstream_failed", "report_rejections": "upstream_failed"}
+# -- HTTP source, backfill: no warehouse build needed (late digests: test_late_digests.py)
 
 
 @pytest.fixture
