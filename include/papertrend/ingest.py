@@ -16,7 +16,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -92,7 +92,18 @@ class _Staged:
     row_count: int
     partition: Path
     raw_path: Path
-    replaces: bool
+    # The checksum the lake held for the day when the batch began (None: a new day).
+    lake_sha256: str | None
+
+
+@dataclass
+class _Batch:
+    """What a batch has seen so far, so that statuses follow input order: the
+    days that already have a dump in this batch, and the partition staged for
+    each (day, checksum), which a repeat of the same bytes reuses."""
+
+    days: set[date] = field(default_factory=set)
+    staged: dict[tuple[date, str], Path] = field(default_factory=dict)
 
 
 Validator = Callable[[list[Path]], list]
@@ -133,7 +144,7 @@ def ingest_dumps(
     sources = list(sources)
     ingested_at = datetime.now(timezone.utc)
     outcomes: list[IngestOutcome | _Staged] = []
-    staged_keys: set[tuple[date, str]] = set()
+    batch = _Batch()
     for index, source in enumerate(sources, start=1):
         if progress:
             progress(index, len(sources), str(source.source_uri if isinstance(source, Dump) else source))
@@ -141,7 +152,7 @@ def ingest_dumps(
         try:
             dump = read_dump(source, settings) if isinstance(source, Path) else source
             if isinstance(dump, Dump):
-                dump = _stage(dump, digest_date, settings, ingested_at, staged_keys)
+                dump = _stage(dump, digest_date, settings, ingested_at, batch)
         except Exception as error:  # noqa: BLE001  one dump must not stop the batch
             dump = _crashed(settings, source, dump if isinstance(dump, Dump) else None, error)
         outcomes.append(dump)
@@ -165,7 +176,7 @@ def _stage(
     caller_date: date | None,
     settings: Settings,
     ingested_at: datetime,
-    staged_keys: set[tuple[date, str]],
+    batch: _Batch,
 ) -> _Staged | IngestOutcome:
     sha256 = dump.sha256
     try:
@@ -186,10 +197,29 @@ def _stage(
     raw_path = _archive_raw(settings, dump, sha256)
     row_count = len(parsed.records)
     landed = lake.landed_checksum(settings.digest_entries_dir, digest_date)
-    if landed == sha256 or (digest_date, sha256) in staged_keys:
+    first_of_day = digest_date not in batch.days
+    batch.days.add(digest_date)
+    if first_of_day and landed == sha256:
         outcome = IngestOutcome(dump.source_uri, "unchanged", digest_date, row_count, parsed.source_format)
         _record(settings, outcome, sha256, raw_path)
         return outcome
+
+    # Whether it lands, replaces or is unchanged depends on the dumps before it
+    # for its day in this batch, and on whether they pass the gate: decided
+    # after the gate, in input order (_run_quality_gate).
+    staged = _Staged(
+        name=dump.name,
+        source_uri=dump.source_uri,
+        sha256=sha256,
+        digest_date=digest_date,
+        source_format=parsed.source_format,
+        row_count=row_count,
+        partition=batch.staged.get((digest_date, sha256), Path()),
+        raw_path=raw_path,
+        lake_sha256=landed,
+    )
+    if (digest_date, sha256) in batch.staged:
+        return staged  # the same bytes again: the same staged partition and verdict
 
     table = lake.build_table(
         parsed, digest_date=digest_date, source_uri=dump.source_uri,
@@ -203,45 +233,54 @@ def _stage(
     except BaseException:
         shutil.rmtree(staging_root, ignore_errors=True)
         raise
-    staged_keys.add((digest_date, sha256))
-    return _Staged(
-        name=dump.name,
-        source_uri=dump.source_uri,
-        sha256=sha256,
-        digest_date=digest_date,
-        source_format=parsed.source_format,
-        row_count=row_count,
-        partition=lake.partition_dir(staging_root, digest_date),
-        raw_path=raw_path,
-        replaces=landed is not None,
-    )
+    staged.partition = lake.partition_dir(staging_root, digest_date)
+    batch.staged[(digest_date, sha256)] = staged.partition
+    return staged
 
 
 def _run_quality_gate(
     staged: list[_Staged], settings: Settings, validator: Validator | None
 ) -> dict[int, IngestOutcome]:
-    """Validate every staged partition in one call; promote the ones that pass
-    (in input order, so a later dump for the same day wins) and quarantine the rest."""
+    """Validate every staged partition in one call, then, in input order,
+    promote the ones that pass and quarantine the rest.
+
+    Input order decides: a later dump for a day wins, and each dump's status
+    says what it did to the lake at its turn: ``landed`` (the day was empty),
+    ``replaced`` (the day held other bytes, from the lake or an earlier dump
+    of this batch), ``unchanged`` (the day already held these bytes). So A, B,
+    A for one day says replaced, replaced and leaves A in the lake."""
     if validator is None:
         from papertrend.validation import validate_partitions
 
         def validator(partitions: list[Path]) -> list:
             return validate_partitions(partitions, settings=settings)
 
-    results = validator([item.partition for item in staged])
-    outcomes = {}
-    for item, result in zip(staged, results, strict=True):
-        if result.success:
-            lake.promote_partition(item.partition, settings.digest_entries_dir)
-            status = "replaced" if item.replaces else "landed"
+    partitions = list(dict.fromkeys(item.partition for item in staged))
+    try:
+        verdicts = dict(zip(partitions, validator(partitions), strict=True))
+        outcomes = {}
+        holds: dict[date, str | None] = {}  # the checksum each day holds, as promotion goes
+        for item in staged:
+            result = verdicts[item.partition]
+            if not result.success:
+                outcomes[id(item)] = _quarantine_failed_validation(settings, item, result)
+                continue
+            held = holds.get(item.digest_date, item.lake_sha256)
+            if held == item.sha256:
+                status = "unchanged"
+            else:
+                lake.promote_partition(item.partition, settings.digest_entries_dir)
+                status = "landed" if held is None else "replaced"
+                holds[item.digest_date] = item.sha256
             outcome = IngestOutcome(
                 item.source_uri, status, item.digest_date, item.row_count, item.source_format
             )
             _record(settings, outcome, item.sha256, item.raw_path)
-        else:
-            outcome = _quarantine_failed_validation(settings, item, result)
-        outcomes[id(item)] = outcome
-    return outcomes
+            outcomes[id(item)] = outcome
+        return outcomes
+    finally:
+        for partition in partitions:
+            lake.remove_staged(partition)
 
 
 def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> IngestOutcome:
@@ -264,7 +303,6 @@ def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> 
             "validation_result.json": result_file,
         },
     )
-    lake.remove_staged(item.partition)
     outcome = IngestOutcome(
         item.source_uri, "rejected", item.digest_date, item.row_count,
         item.source_format, reason, folder,

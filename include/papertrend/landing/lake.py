@@ -93,12 +93,11 @@ def promote_partition(staged_partition: Path, lake_dataset_dir: Path) -> Path:
 
     The staged file is copied beside the lake file under a temporary name and
     renamed over it, so the swap is atomic even when staging and lake sit on
-    different filesystems."""
+    different filesystems. The staged partition stays (a batch may promote the
+    same bytes again); the caller removes it with :func:`remove_staged`."""
     target_dir = partition_dir(lake_dataset_dir, partition_date(staged_partition))
     source = staged_partition / PARTITION_FILE
-    promoted = write_atomically(target_dir / PARTITION_FILE, lambda temp: shutil.copyfile(source, temp))
-    remove_staged(staged_partition)
-    return promoted
+    return write_atomically(target_dir / PARTITION_FILE, lambda temp: shutil.copyfile(source, temp))
 
 
 def remove_staged(staged_partition: Path) -> None:
