@@ -9,7 +9,9 @@ instead of one full DAG run per day.
 Trigger it by hand with the two params. The same batch path outside Airflow:
 `papertrend backfill FOLDER`. Rejected dumps are quarantined; the accepted days
 are landed and announced (the warehouse is rebuilt with them), then
-`report_rejections` fails the run listing every rejection.
+`report_rejections` fails the run listing every rejection. A range whose dumps
+were all landed before (`unchanged`) is skipped: nothing is announced, so no
+warehouse build is triggered.
 """
 
 from __future__ import annotations
@@ -39,29 +41,36 @@ from papertrend.assets import LAKE
 def backfill_digests():
     @task(outlets=[LAKE])
     def ingest_range(params=None) -> dict:
+        """Updates the lake asset only when some dump was landed or replaced."""
         from datetime import date
 
-        from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
-
         from papertrend.ingest import IngestRejected
-        from papertrend.pipeline import dumps_between, ingest_batch
+        from papertrend.pipeline import NothingNew, dumps_between, ingest_batch
+        from papertrend.task_outcomes import fail, skip
 
         first_day, last_day = date.fromisoformat(params["first_day"]), date.fromisoformat(params["last_day"])
         dumps = dumps_between(first_day, last_day)
         if not dumps:
-            raise AirflowSkipException(f"no dumps in the inbox for {first_day}..{last_day}")
+            skip(f"no dumps in the inbox for {first_day}..{last_day}")
         try:
             # No single date: each dump's date comes from its own name or `date` field.
             return ingest_batch(dumps, None)
+        except NothingNew as nothing_new:
+            skip(str(nothing_new))
         except IngestRejected as rejected:  # nothing landed
-            raise AirflowFailException(str(rejected)) from None
+            fail(str(rejected))
 
     @task(retries=0)  # the same rejected bytes would be rejected again
     def report_rejections(batch: dict) -> None:
         """Fails the run for the rejected dumps, after the landed days were announced."""
+        from papertrend.ingest import IngestRejected
         from papertrend.pipeline import raise_for_rejections
+        from papertrend.task_outcomes import fail
 
-        raise_for_rejections(batch)
+        try:
+            raise_for_rejections(batch)
+        except IngestRejected as rejected:
+            fail(str(rejected))
 
     report_rejections(ingest_range())
 

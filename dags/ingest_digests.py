@@ -88,28 +88,36 @@ def ingest_digests():
 
     @task(outlets=[LAKE])
     def land(collected: dict) -> dict:
+        """Updates the lake asset only when a dump was landed or replaced: a skip or
+        a failure emits no asset event, so build_warehouse is not triggered for nothing."""
         from datetime import date
         from pathlib import Path
 
-        from airflow.sdk.exceptions import AirflowFailException
-
         from papertrend.ingest import IngestRejected
-        from papertrend.pipeline import ingest_batch
+        from papertrend.pipeline import NothingNew, ingest_batch
+        from papertrend.task_outcomes import fail, skip
 
         try:
             return ingest_batch(
                 [Path(p) for p in collected["dumps"]], date.fromisoformat(collected["digest_date"])
             )
+        except NothingNew as nothing_new:
+            skip(str(nothing_new))
         except IngestRejected as rejected:  # nothing landed: no lake update to announce
-            raise AirflowFailException(str(rejected)) from None
+            fail(str(rejected))
 
     @task(retries=0)  # the same rejected bytes would be rejected again
     def report_rejections(batch: dict) -> None:
         """Runs after the lake update was announced, so accepted dumps still reach
         the warehouse while the run turns red for the rejected ones."""
+        from papertrend.ingest import IngestRejected
         from papertrend.pipeline import raise_for_rejections
+        from papertrend.task_outcomes import fail
 
-        raise_for_rejections(batch)
+        try:
+            raise_for_rejections(batch)
+        except IngestRejected as rejected:
+            fail(str(rejected))
 
     report_rejections(land(collect_dumps()))
 

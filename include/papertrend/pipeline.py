@@ -58,22 +58,39 @@ def digest_deadline(day: date, settings: Settings) -> datetime:
     return start_of_day + timedelta(hours=settings.digest_deadline_hours)
 
 
+class NothingNew(Exception):
+    """Every dump was already landed (unchanged): the lake did not change, so
+    there is nothing to announce and no warehouse to rebuild."""
+
+
+# The ledger statuses that change the lake.
+LAKE_CHANGING_STATUSES = ("landed", "replaced")
+
+
 def ingest_batch(dumps: list[Path], day: date | None, settings: Settings | None = None) -> dict:
     """Ingest through the quality gate and log one line per dump.
 
-    Returns ``{"lines": [...], "rejected": [reasons]}``. Raises IngestRejected
-    only when nothing was accepted: when some dumps landed, the caller must
-    still announce the lake update (so the warehouse is rebuilt with them) and
-    report the rejections afterwards (see :func:`raise_for_rejections`)."""
+    Returns ``{"lines": [...], "changed": [...], "rejected": [reasons]}`` when
+    some dump was landed or replaced: the caller announces the lake update (so
+    the warehouse is rebuilt with them) and reports any rejections afterwards
+    (see :func:`raise_for_rejections`). When nothing changed the lake it raises
+    instead, so that nothing is announced: IngestRejected when some dump was
+    rejected (listing them), NothingNew when every dump was unchanged."""
     from papertrend.ingest import IngestRejected, ingest_dumps
 
     outcomes = ingest_dumps(dumps, day, settings=settings)
     lines = [outcome.summary_line() for outcome in outcomes]
     for line in lines:
         log.info("%s", line)
-    if outcomes and all(outcome.rejected for outcome in outcomes):
-        raise IngestRejected.from_outcomes(outcomes)
-    return {"lines": lines, "rejected": [o.reason for o in outcomes if o.rejected]}
+    changed = [line for outcome, line in zip(outcomes, lines) if outcome.status in LAKE_CHANGING_STATUSES]
+    if not changed:
+        if any(outcome.rejected for outcome in outcomes):
+            raise IngestRejected.from_outcomes(outcomes)
+        raise NothingNew(
+            f"nothing new: the {len(outcomes)} dump(s) were landed before with the same bytes (unchanged); "
+            "the lake is as it was, so no lake update is announced and no warehouse build triggered"
+        )
+    return {"lines": lines, "changed": changed, "rejected": [o.reason for o in outcomes if o.rejected]}
 
 
 def raise_for_rejections(batch: dict) -> None:

@@ -170,15 +170,46 @@ def test_bad_dump_fails_the_gate_lands_nothing_and_keeps_the_serving_file(
     assert appearances == 290
 
 
-def test_running_the_same_day_twice_changes_nothing(on_published_day, run_dag):
+def test_running_the_same_day_twice_changes_nothing_and_announces_nothing(
+    on_published_day, run_dag, asset_event_count, caplog
+):
     data_dir = on_published_day.data_dir
     lake_before, marts_before = lake_snapshot(data_dir), mart_contents(data_dir)
+    events_before = asset_event_count(LAKE_URI)
+    caplog.set_level("INFO", logger="papertrend")
 
-    assert run_dag("ingest_digests", logical_date=DAY_1).state == "success"
+    rerun = run_dag("ingest_digests", logical_date=DAY_1)
+
+    assert (rerun.state, rerun.task_states) == (
+        "success",
+        {"collect_dumps": "success", "land": "skipped", "report_rejections": "skipped"},
+    )
+    assert asset_event_count(LAKE_URI) == events_before, "an unchanged dump must not trigger a warehouse build"
+    assert "skipped: nothing new" in caplog.text, "the skip must say why in the task log"
+    # Were the build triggered anyway (by hand), it would change nothing either.
     assert run_dag("build_warehouse", logical_date=DAY_1).state == "success"
 
     assert lake_snapshot(data_dir) == lake_before, "lake files changed on a rerun"
     assert mart_contents(data_dir) == marts_before, "serving marts changed on a rerun"
+
+
+def test_an_unchanged_dump_beside_a_rejected_one_announces_nothing_and_fails(
+    on_published_day, run_dag, asset_event_count, caplog
+):
+    data_dir = on_published_day.data_dir
+    lake_before, events_before = lake_snapshot(data_dir), asset_event_count(LAKE_URI)
+    bad_dump = data_dir / "inbox" / "2025-07-01_trending_resent.txt"
+    bad_dump.write_text("Only a title line\n")
+    caplog.set_level("INFO", logger="papertrend")
+    try:
+        outcome = run_dag("ingest_digests", logical_date=DAY_1)
+    finally:
+        bad_dump.unlink()
+
+    assert (outcome.state, outcome.task_states["land"]) == ("failed", "failed")
+    assert asset_event_count(LAKE_URI) == events_before, "nothing landed: nothing to announce"
+    assert lake_snapshot(data_dir) == lake_before
+    assert "failed: 1 of 2 dump(s) rejected" in caplog.text
 
 
 # -- HTTP source, backfill: no warehouse build needed (late digests: test_late_digests.py)
@@ -258,6 +289,21 @@ def test_backfill_lands_every_day_of_the_range_in_one_run(papertrend_data_dir, r
         f"digest_date=2025-07-0{day}/part-0.parquet" for day in (1, 2, 3)
     ]
     assert asset_event_count(LAKE_URI) == events_before + 1, "one backfill run, one build"
+
+
+def test_backfill_of_a_range_already_landed_announces_nothing(papertrend_data_dir, run_dag, asset_event_count):
+    inbox = papertrend_data_dir / "inbox"
+    inbox.mkdir()
+    for sample in (TEXT_SAMPLE, HF_API_SAMPLE):
+        copy_sample(sample, inbox)
+    conf = {"first_day": "2025-07-01", "last_day": "2025-07-02"}
+    assert run_dag("backfill_digests", logical_date=DAY_1, conf=conf).state == "success"
+    events_before = asset_event_count(LAKE_URI)
+
+    again = run_dag("backfill_digests", logical_date=DAY_1, conf=conf)
+
+    assert (again.state, again.task_states) == ("success", {"ingest_range": "skipped", "report_rejections": "skipped"})
+    assert asset_event_count(LAKE_URI) == events_before
 
 
 def test_backfill_with_nothing_in_range_is_skipped(papertrend_data_dir, run_dag):
