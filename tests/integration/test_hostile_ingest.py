@@ -140,3 +140,11 @@ def test_backfill_with_a_hostile_dump_still_builds_the_warehouse(data_root, dump
     assert result.returncode == 1  # dumps were rejected
     assert "Traceback" not in result.stdout + result.stderr
     assert data_root.serving_db_path.is_file()
+
+
+def test_a_name_with_spaces_and_parentheses_lands(data_root, dump_dir):
+    dump = copy_sample(TEXT_SAMPLE, dump_dir, "report 2025-07-01 (1).txt")
+    [outcome] = ingest_dumps([dump])
+    assert (outcome.status, str(outcome.digest_date)) == ("landed", "2025-07-01")
+    [entry] = read_ledger(data_root.ledger_dir).to_pylist()
+    assert Path(entry["raw_path"]).name.endswith("_report 2025-07-01 (1).txt")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,24 +33,41 @@ def write_bytes_atomically(target: Path, data: bytes) -> Path:
     return write_atomically(target, lambda temp: temp.write_bytes(data))
 
 
-SAFE_FILE_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-
-
 def unsafe_file_name_reason(name: str) -> str | None:
     """Why a dump's file name cannot be used inside the data root, or None.
 
     Names come from outside (an inbox, an HTTP source), and we reuse them for
-    the raw archive and quarantine; a name with a path separator or ``..`` could
-    write outside the data root."""
-    if not name or name in (".", ".."):
+    the raw archive and quarantine, and print them in logs. A name is safe
+    when it is exactly one path component that stays where it is put and
+    prints as what it is: no path separator (``/``, ``\\``), not ``.`` or
+    ``..``, not hidden (a leading ``.``: the inbox ignores those, and so would
+    ``ls``), no control or invisible formatting characters (an ESC sequence
+    rewrites a terminal; a right-to-left override makes ``txt.exe`` read as
+    ``exe.txt``), and valid UTF-8. Spaces, parentheses, accents and the like
+    cannot escape the data root: ``report (1) 2025-07-01.txt`` is fine. Length
+    is no reason: a long name is stored shortened (:func:`stored_name`)."""
+    if not name:
         return "empty file name"
-    if "/" in name or "\\" in name or ".." in name:
-        return f"file name {name!r} contains a path separator or '..'"
+    if "/" in name or "\\" in name:
+        return f"file name {name!r} contains a path separator"
     if name.startswith("."):
-        return f"file name {name!r} is hidden (starts with '.')"
-    if not set(name) <= SAFE_FILE_NAME_CHARS:
-        return f"file name {name!r} has characters outside [A-Za-z0-9._-]"
+        return f"file name {name!r} is hidden or a path up (starts with '.')"
+    for character in name:
+        category = unicodedata.category(character)
+        if category in UNSAFE_CHARACTER_CATEGORIES:
+            what = UNSAFE_CHARACTER_CATEGORIES[category]
+            return f"file name {name!r} contains {what} {character!r}"
     return None
+
+
+# Unicode categories a file name may not hold: Cc control characters (C0, DEL,
+# C1), Cf invisible formatting (bidirectional overrides, zero-width joiners),
+# Cs lone surrogates (how Python reads file-name bytes that are not UTF-8).
+UNSAFE_CHARACTER_CATEGORIES = {
+    "Cc": "the control character",
+    "Cf": "the invisible formatting character",
+    "Cs": "an undecodable byte",
+}
 
 
 # A file name is at most 255 bytes (NAME_MAX on the filesystems we run on).

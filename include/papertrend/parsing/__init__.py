@@ -12,7 +12,7 @@ import re
 from datetime import date
 
 from papertrend.parsing.errors import DumpRejected, Problem, reject
-from papertrend.parsing.limits import BoundExceeded, load_json
+from papertrend.parsing.limits import BoundExceeded, digest_day_problem, load_json
 from papertrend.parsing.json_digest import is_hf_api_shape, parse_flat_json, parse_hf_api
 from papertrend.parsing.records import PaperRecord, ParsedDump
 from papertrend.parsing.text_digest import parse_text_digest
@@ -78,13 +78,24 @@ def resolve_digest_date(
     YYYY-MM-DD in the file name. Two sources that disagree are an error: landing
     a digest under the wrong day would silently corrupt every trend."""
     candidates = {"the caller (--date / DAG run)": caller_date, "the dump's `date` field": stated_date}
-    in_name = DATE_IN_NAME.search(file_name)
-    if in_name:
+    problems = []
+    named = {}
+    for text in DATE_IN_NAME.findall(file_name):
         try:
-            candidates["the file name"] = date.fromisoformat(in_name.group(1))
+            named.setdefault(date.fromisoformat(text), text)
         except ValueError:
-            pass
+            problems.append(Problem("file", "bad_date", f"the file name holds {text!r}, not a date"))
+    if len(named) > 1:
+        days = " and ".join(named.values())
+        problems.append(Problem("file", "date_conflict", f"the file name holds two dates: {days}"))
+    elif named:
+        candidates["the file name"] = next(iter(named))
     known = {origin: day for origin, day in candidates.items() if day is not None}
+    for origin, day in known.items():
+        if why := digest_day_problem(day):
+            problems.append(Problem("file", "bad_date", f"{origin} says {why}"))
+    if problems:
+        raise DumpRejected(source, problems)
     if not known:
         raise reject(
             source,

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from papertrend.parsing.errors import DumpRejected, Problem
+from papertrend.parsing.limits import published_at_problem, text_problem
 from papertrend.parsing.records import (
     PaperRecord,
     ParsedDump,
@@ -37,6 +38,7 @@ FLAT_ALIASES = {
 # An arXiv id inside a paper URL (arxiv.org/abs/..., huggingface.co/papers/...).
 ARXIV_IN_URL = re.compile(r"(?:arxiv\.org/(?:abs|pdf)/|huggingface\.co/papers/)(\d{4}\.\d{4,5})")
 ARXIV_PREFIX = re.compile(r"^arxiv:\s*", re.I)
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def is_hf_api_shape(payload: Any) -> bool:
@@ -122,11 +124,14 @@ def _json_type(value: Any) -> str:
 
 
 def _stated_date(payload: dict, source: str) -> date | None:
+    """The export's `date` field: exactly a YYYY-MM-DD string, or absent."""
     value = payload.get("date")
     if value is None:
         return None
     try:
-        return date.fromisoformat(str(value)[:10])
+        if not isinstance(value, str) or not ISO_DAY.fullmatch(value):
+            raise ValueError
+        return date.fromisoformat(value)
     except ValueError:
         raise DumpRejected(
             source, [Problem("file", "bad_date", f"`date` field {value!r} is not YYYY-MM-DD")]
@@ -189,6 +194,8 @@ class _RecordReader:
         if not isinstance(value, str):
             self.problem(number, f"bad_{name}", f"{name} is a {type(value).__name__}, not text")
             return None
+        if not self._characters_ok(number, name, value):
+            return None
         text = collapse_whitespace(value)
         if not any(ch.isalnum() for ch in text):
             self.problem(number, f"empty_{name}", f"{name} is empty: {value!r}")
@@ -201,7 +208,16 @@ class _RecordReader:
         if not isinstance(value, str):
             self.problem(number, f"bad_{name}", f"{name} is a {type(value).__name__}, not text")
             return None
+        if not self._characters_ok(number, name, value):
+            return None
         return collapse_whitespace(value) or None
+
+    def _characters_ok(self, number: int, name: str, value: str) -> bool:
+        found = text_problem(value)
+        if found:
+            rule, detail = found
+            self.problem(number, rule, f"{name}: {detail}")
+        return found is None
 
     def _arxiv_id(self, number: int, value: Any) -> str | None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -224,6 +240,8 @@ class _RecordReader:
             name = author.get("name") if isinstance(author, dict) else author
             if not isinstance(name, str):
                 self.problem(number, "bad_authors", f"author {author!r} has no name")
+                continue
+            if not self._characters_ok(number, "author", name):
                 continue
             # Mirrors leave stray separators around names ("Smith, ", ", J. Doe").
             name = collapse_whitespace(name).strip(" ,;")
@@ -251,7 +269,11 @@ class _RecordReader:
         if value is None:
             return None
         try:
-            return parse_timestamp(str(value))
+            moment = parse_timestamp(str(value))
         except ValueError:
             self.problem(number, "bad_published_at", f"publishedAt {value!r} is not an ISO 8601 time")
             return None
+        if problem := published_at_problem(moment):
+            self.problem(number, "bad_published_at", f"publishedAt {value!r} {problem}")
+            return None
+        return moment

@@ -9,6 +9,8 @@ These bounds are how: each one turns a family of hostile inputs into a rule.
 from __future__ import annotations
 
 import json
+import re
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 # JSON nesting. The HF API's deepest value is an author object inside the
@@ -23,6 +25,23 @@ MAX_JSON_DEPTH = 32
 # than 4,300 digits at all (ValueError) and a float literal such as 1e400 is
 # infinity, so such literals are refused before they become values.
 MAX_INT_DIGITS = 18
+
+# Dates. arXiv started in August 1991: no digest, and no paper it lists, is
+# older. A digest day after tomorrow (UTC) has not happened yet (one day of
+# slack covers sources in time zones ahead of UTC); a paper's publication
+# time gets two days.
+EARLIEST_DAY = date(1991, 1, 1)
+DIGEST_DAY_SLACK = timedelta(days=1)
+PUBLISHED_AT_SLACK = timedelta(days=2)
+
+# Characters that never belong in a title, an abstract, an author or a link:
+# the C0 controls except tab, line feed and carriage return (whitespace, which
+# the parsers collapse), DEL, and the C1 controls. ESC starts terminal escape
+# sequences, so one in a title would rewrite an operator's terminal or log
+# view; the others are copy-paste or encoding damage. Lone UTF-16 surrogates
+# (a JSON "\ud800") are not characters at all and cannot be written to Parquet.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 class BoundExceeded(ValueError):
@@ -86,3 +105,36 @@ def _bounded_float(literal: str) -> float:
 
 def _no_constant(literal: str) -> Any:
     raise BoundExceeded("bad_number", f"{literal} is not a JSON number")
+
+
+def today_utc() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def digest_day_problem(day: date, today: date | None = None) -> str | None:
+    """Why ``day`` cannot be a digest day, or None."""
+    latest = (today or today_utc()) + DIGEST_DAY_SLACK
+    if day < EARLIEST_DAY:
+        return f"{day} is before {EARLIEST_DAY}: arXiv did not exist yet"
+    if day > latest:
+        return f"{day} is after {latest}: that day has not happened yet"
+    return None
+
+
+def published_at_problem(moment: datetime) -> str | None:
+    """Why ``moment`` (aware) cannot be a paper's publication time, or None."""
+    latest = datetime.now(timezone.utc) + PUBLISHED_AT_SLACK
+    if moment.date() < EARLIEST_DAY:
+        return f"is before {EARLIEST_DAY}"
+    if moment > latest:
+        return "is in the future"
+    return None
+
+
+def text_problem(value: str) -> tuple[str, str] | None:
+    """(rule, detail) when a text value holds a character no field may hold."""
+    if match := CONTROL_CHARACTER.search(value):
+        return "control_character", f"control character {match.group()!r} at character {match.start() + 1}"
+    if match := LONE_SURROGATE.search(value):
+        return "invalid_unicode", f"lone surrogate {match.group()!r} at character {match.start() + 1}"
+    return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from papertrend.parsing.errors import DumpRejected, Problem
+from papertrend.parsing.limits import text_problem
 from papertrend.parsing.records import PaperRecord, ParsedDump, collapse_whitespace
 
 # Page furniture, never a paper. Matched case-insensitively on a whole line.
@@ -26,6 +27,9 @@ MAX_TITLE_WORDS = 40
 
 
 def parse_text_digest(text: str, source: str) -> ParsedDump:
+    problems = _character_problems(text)
+    if problems:
+        raise DumpRejected(source, problems)
     lines = _content_lines(text)
     if not lines:
         raise DumpRejected(
@@ -43,6 +47,18 @@ def parse_text_digest(text: str, source: str) -> ParsedDump:
         PaperRecord(title=lines[i][1], abstract=lines[i + 1][1]) for i in range(0, len(lines), 2)
     ]
     return ParsedDump(source_format="text", records=records)
+
+
+def _character_problems(text: str) -> list[Problem]:
+    """One problem per line holding a control character (see parsing.limits).
+    Checked on the raw lines: ``str.splitlines`` would take some of these
+    characters (form feed, NEL...) for line breaks and hide them."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        found = text_problem(line.rstrip("\r"))
+        if found:
+            problems.append(Problem(f"line {number}", *found))
+    return problems
 
 
 def _content_lines(text: str) -> list[tuple[int, str]]:
