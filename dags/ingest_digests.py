@@ -78,7 +78,9 @@ def ingest_digests():
             dumps = collect_dumps_for_day(day, http_base_url=_http_base_url())
         except NoDigestYet as waiting:
             next_look = datetime.now(timezone.utc) + timedelta(seconds=task.poke_interval)
-            logging.getLogger("papertrend.dags").info("waiting: %s; next look at %s UTC", waiting, f"{next_look:%H:%M:%S}")
+            logging.getLogger("papertrend.dags").info(
+                "waiting: %s; next look at %s UTC", waiting, f"{next_look:%H:%M:%S}"
+            )
             return PokeReturnValue(is_done=False)
         except DigestOverdue as overdue:
             fail(str(overdue))

@@ -87,8 +87,8 @@ def ingest_batch(dumps: list[Path], day: date | None, settings: Settings | None 
         if any(outcome.rejected for outcome in outcomes):
             raise IngestRejected.from_outcomes(outcomes)
         raise NothingNew(
-            f"nothing new: the {len(outcomes)} dump(s) were landed before with the same bytes (unchanged); "
-            "the lake is as it was, so no lake update is announced and no warehouse build triggered"
+            f"nothing new: {len(outcomes)} dump(s) unchanged (landed before with the same bytes); "
+            "no lake update, so no warehouse build"
         )
     return {"lines": lines, "changed": changed, "rejected": [o.reason for o in outcomes if o.rejected]}
 
@@ -122,6 +122,7 @@ def build_and_publish_warehouse(settings: Settings | None = None, full_refresh: 
         log.info("%-10s %-9s %-45s %10s %6.2fs", node.resource_type, node.status, node.name, rows, node.seconds)
     log.info("%s", report.summary())
     return {
+        "summary": report.summary(),
         "serving_db_path": str(report.serving_db_path),
         "mart_row_counts": report.mart_row_counts,
         "dbt_build_seconds": report.dbt_build_seconds,

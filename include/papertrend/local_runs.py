@@ -1,0 +1,205 @@
+"""Real DAG runs on this machine that the Airflow UI can read: what `make run` uses.
+
+``dag.test()`` on its own runs every task inside the calling process: the task
+logs go to the terminal only (the UI then finds no log file and asks a log
+server that is not there), and the run's start is recorded as its logical
+date (a run for 2025-07-01 "took" 514 days). Here every task runs the way a
+scheduled one does: ``dag.test(use_executor=True)`` hands it to a
+LocalExecutor worker, where Airflow's supervisor runs it in a subprocess and
+writes its log under ``[logging] base_log_folder`` by the log filename
+template, the very file the UI's log reader opens. The workers report to an
+Execution API served from this process on a free loopback port while the runs
+last (:func:`execution_api`). Each run's start is then set to the wall clock.
+
+Airflow must be configured (``papertrend.airflow_home``) before this module's
+functions are called; they import it lazily.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+# What the DAG tasks' own reasons are logged under (papertrend.task_outcomes).
+REASON_LOGGER = "papertrend.dags"
+LAKE_URI = "file:///papertrend/lake/digest_entries"
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    task_id: str
+    state: str
+    seconds: float | None
+    note: str
+    log_path: Path | None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    dag_id: str
+    run_id: str
+    state: str
+    seconds: float
+    tasks: list[TaskResult] = field(default_factory=list)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "success"
+
+
+@contextmanager
+def execution_api() -> Iterator[str]:
+    """Serve Airflow's Execution API (what task workers report to) on
+    127.0.0.1:<free port> in a thread of this process; yields its URL."""
+    import uvicorn
+
+    from airflow.api_fastapi.app import create_app
+    from airflow.configuration import conf
+
+    # The workers' tokens are signed and checked with this secret. A throwaway
+    # one for this process, unless the Airflow home configures its own.
+    if not conf.get("api_auth", "jwt_secret", fallback=""):
+        conf.set("api_auth", "jwt_secret", secrets.token_urlsafe(64))
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/execution/"
+    conf.set("core", "execution_api_server_url", url)
+
+    server = uvicorn.Server(uvicorn.Config(create_app(apps="execution"), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the Execution API did not start; see the log")
+            thread.join(0.05)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        listener.close()
+
+
+def run_dag(dag, logical_date: datetime, conf: dict | None = None) -> RunResult:
+    """One run of ``dag``, every task in a LocalExecutor worker (inside :func:`execution_api`)."""
+    from sqlalchemy import update
+
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+
+    started = datetime.now(timezone.utc)
+    dag_run = dag.test(logical_date=logical_date, run_conf=conf, use_executor=True)
+    with create_session() as session:
+        # dag.test() records a run's start as its logical date; the UI's duration
+        # is end minus start, so give it the wall clock.
+        session.execute(
+            update(DagRun).where(DagRun.id == dag_run.id).values(start_date=started, queued_at=started)
+        )
+        instances = {ti.task_id: ti for ti in dag_run.get_task_instances(session=session)}
+        tasks = [_task_result(instances[task.task_id], session) for task in dag.topological_sort()]
+    ended = dag_run.end_date or datetime.now(timezone.utc)
+    seconds = (ended - started).total_seconds()
+    return RunResult(dag.dag_id, dag_run.run_id, _plain(dag_run.state), seconds, tasks)
+
+
+def lake_events() -> int:
+    """How many updates the lake asset has had: a build follows only a new one."""
+    from sqlalchemy import func, select
+
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return session.scalar(
+            select(func.count(AssetEvent.id))
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.uri == LAKE_URI)
+        )
+
+
+def task_log_events(ti) -> list[dict[str, Any]]:
+    """A task's log as the UI reads it (Airflow's TaskLogReader), one dict per line."""
+    from airflow.utils.log.log_reader import TaskLogReader
+
+    if not ti.try_number:
+        return []
+    stream, _ = TaskLogReader().read_log_chunks(ti, ti.try_number, {})
+    return [message.model_dump() for message in stream]
+
+
+def _task_result(ti, session) -> TaskResult:
+    state = _plain(ti.state)
+    ran = ti.try_number and ti.start_date and ti.end_date
+    seconds = (ti.end_date - ti.start_date).total_seconds() if ran else None
+    log_path = _log_path(ti) if ti.try_number else None
+    if state == "success":
+        note = _summarize(_return_value(ti, session))
+    elif ti.try_number:
+        note = _reason(task_log_events(ti)) or "see its log"
+    else:
+        upstream = "an upstream task failed" if state == "upstream_failed" else "its upstream was skipped"
+        note = f"not run: {upstream}"
+    return TaskResult(ti.task_id, state or "none", seconds, note, log_path)
+
+
+def _log_path(ti) -> Path | None:
+    from airflow.configuration import conf
+    from airflow.utils.helpers import log_filename_template_renderer
+
+    path = Path(conf.get("logging", "base_log_folder")) / log_filename_template_renderer()(ti=ti)
+    return path if path.is_file() else None
+
+
+def _return_value(ti, session) -> Any:
+    from sqlalchemy import select
+
+    from airflow.models.xcom import XComModel
+
+    row = session.scalars(
+        XComModel.get_many(run_id=ti.run_id, key="return_value", dag_ids=ti.dag_id, task_ids=ti.task_id)
+    ).first()
+    return None if row is None else XComModel.deserialize_value(row)
+
+
+def _reason(events: list[dict[str, Any]]) -> str | None:
+    """The reason a papertrend task gave for its skip or failure, else the last error."""
+    ours = [
+        str(e["event"])
+        for e in events
+        if e.get("logger") == REASON_LOGGER and str(e.get("event", "")).startswith(("skipped:", "failed:"))
+    ]
+    errors = [str(e.get("event")) for e in events if e.get("level") in ("error", "critical")]
+    reason = ours[-1] if ours else (errors[-1] if errors else None)
+    return None if reason is None else _one_line(reason)
+
+
+def _summarize(value: Any) -> str:
+    """A task's return value in one short line: what the progress line shows."""
+    if not isinstance(value, dict):
+        return ""
+    if "summary" in value:
+        return value["summary"].splitlines()[0]
+    if "lines" in value:
+        return "; ".join(_one_line(line, short_paths=True) for line in value["lines"])
+    if "dumps" in value:
+        names = ", ".join(Path(dump).name for dump in value["dumps"])
+        return f"{len(value['dumps'])} dump(s): {names}"
+    return ""
+
+
+def _one_line(text: str, short_paths: bool = False) -> str:
+    """The first line, whitespace collapsed; paths shortened to their file name if asked."""
+    first = " ".join(text.strip().splitlines()[0].split()) if text.strip() else ""
+    return re.sub(r"(/[^\s/]+)+/([^\s/]+)", r"\2", first) if short_paths else first
+
+
+def _plain(state: Any) -> str | None:
+    return None if state is None else str(getattr(state, "value", state))
