@@ -1,6 +1,7 @@
 """The `papertrend` command: the pipeline's steps outside Airflow.
 
-    papertrend ingest PATH... [--date YYYY-MM-DD]   land dumps (exit 1 if any is rejected)
+    papertrend ingest PATH... [--date YYYY-MM-DD] [--accept-row-count-drop]
+                                                    land dumps (exit 1 if any is rejected)
     papertrend build [--full-refresh]               build and publish the warehouse
     papertrend backfill DIR                         ingest every dump in DIR, then build once
 """
@@ -39,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="dump files")
     ingest.add_argument("--date", type=_iso_date, help="the digest date (YYYY-MM-DD) of every PATH")
+    ingest.add_argument(
+        "--accept-row-count-drop",
+        action="store_true",
+        help="land text digests far smaller than recent days (quarantined as row_count_drop "
+        "otherwise): for a day known to be small",
+    )
     ingest.set_defaults(handler=_ingest)
 
     build = commands.add_parser("build", help="build the warehouse from the lake and publish it")
@@ -66,17 +73,19 @@ def _ingest(args: argparse.Namespace) -> int:
     if missing:
         print("no such file: " + ", ".join(map(str, missing)), file=sys.stderr)
         return 2
-    return _run_ingest(args.paths, args.date)
+    return _run_ingest(args.paths, args.date, accept_row_count_drop=args.accept_row_count_drop)
 
 
-def _run_ingest(paths: list[Path], digest_date: date | None) -> int:
+def _run_ingest(paths: list[Path], digest_date: date | None, accept_row_count_drop: bool = False) -> int:
     from papertrend.ingest import ingest_dumps
 
     def progress(index: int, total: int, source: str) -> None:
         if total > 1:
             print(f"[{index}/{total}] reading {source}", file=sys.stderr, flush=True)
 
-    outcomes = ingest_dumps(paths, digest_date, progress=progress)
+    outcomes = ingest_dumps(
+        paths, digest_date, progress=progress, accept_row_count_drop=accept_row_count_drop
+    )
     for outcome in outcomes:
         print(outcome.summary_line())
     rejected = sum(o.rejected for o in outcomes)

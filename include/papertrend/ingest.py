@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import statistics
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -104,6 +105,10 @@ class _Batch:
 
     days: set[date] = field(default_factory=set)
     staged: dict[tuple[date, str], Path] = field(default_factory=dict)
+    accept_row_count_drop: bool = False
+    # Row counts of text digests staged so far in this batch, by day (for the volume check).
+    text_rows: dict[date, int] = field(default_factory=dict)
+    lake_volumes: dict[Path, tuple[str | None, int]] = field(default_factory=dict)
 
 
 Validator = Callable[[list[Path]], list]
@@ -136,15 +141,18 @@ def ingest_dumps(
     settings: Settings | None = None,
     validator: Validator | None = None,
     progress: ProgressCallback | None = None,
+    accept_row_count_drop: bool = False,
 ) -> list[IngestOutcome]:
     """Land every dump that passes the parser and the quality gate; return one
     outcome per dump in input order. Never raises for bad input: a bad dump is
-    a rejected outcome (see :func:`ingest_or_raise`)."""
+    a rejected outcome (see :func:`ingest_or_raise`). ``accept_row_count_drop``
+    lands text digests the volume check would quarantine (see
+    :func:`_row_count_drop`): for a day known to be small."""
     settings = settings or get_settings()
     sources = list(sources)
     ingested_at = datetime.now(timezone.utc)
     outcomes: list[IngestOutcome | _Staged] = []
-    batch = _Batch()
+    batch = _Batch(accept_row_count_drop=accept_row_count_drop)
     for index, source in enumerate(sources, start=1):
         if progress:
             progress(index, len(sources), str(source.source_uri if isinstance(source, Dump) else source))
@@ -203,6 +211,13 @@ def _stage(
         outcome = IngestOutcome(dump.source_uri, "unchanged", digest_date, row_count, parsed.source_format)
         _record(settings, outcome, sha256, raw_path)
         return outcome
+
+    if parsed.source_format == "text":
+        if not batch.accept_row_count_drop:
+            if drop := _row_count_drop(settings, batch, digest_date, row_count):
+                return _reject(settings, DumpRejected(dump.source_uri, [drop]), sha256=sha256,
+                               name=dump.name, source_uri=dump.source_uri, raw=dump.raw)
+        batch.text_rows[digest_date] = row_count
 
     # Whether it lands, replaces or is unchanged depends on the dumps before it
     # for its day in this batch, and on whether they pass the gate: decided
@@ -328,6 +343,53 @@ def _reject(
     outcome = IngestOutcome(source_uri, "rejected", reason=rejection.message, quarantine_path=folder)
     _record(settings, outcome, sha256, folder)
     return outcome
+
+
+# The volume check. A text digest is page text: cut at any line boundary it
+# still parses, and would land as a smaller day (or replace a complete one).
+# JSON dumps cannot be cut without breaking the JSON, and the API's volume
+# legitimately swings from weekday to weekend, so only text digests are checked.
+ROW_COUNT_HISTORY_DAYS = 7  # compared with the median of this many recent text digests
+ROW_COUNT_MIN_HISTORY = 3  # fewer than this: no check (a median of one or two is noise)
+ROW_COUNT_MIN_SHARE = 0.5  # under this share of the median: row_count_drop
+ROW_COUNT_SCAN_LIMIT = 60  # lake partitions looked at, newest first, to find that history
+
+
+def _row_count_drop(settings: Settings, batch: _Batch, day: date, row_count: int) -> Problem | None:
+    """A problem when a text digest for ``day`` holds far fewer papers than the
+    median of the last text digests on or before ``day`` (the day's own landed
+    partition included, so a truncated dump cannot replace a complete one)."""
+    history: dict[date, int] = {}
+    scanned = 0
+    for partition in sorted(settings.digest_entries_dir.glob("digest_date=*"), reverse=True):
+        try:
+            partition_day = lake.partition_date(partition)
+        except ValueError:
+            continue
+        if partition_day > day:
+            continue
+        if len(history) >= ROW_COUNT_HISTORY_DAYS or scanned >= ROW_COUNT_SCAN_LIMIT:
+            break
+        scanned += 1
+        if partition not in batch.lake_volumes:
+            batch.lake_volumes[partition] = lake.partition_volume(partition)
+        source_format, rows = batch.lake_volumes[partition]
+        if source_format == "text":
+            history[partition_day] = rows
+    history.update({d: rows for d, rows in batch.text_rows.items() if d <= day})
+    recent = sorted(history.items(), reverse=True)[:ROW_COUNT_HISTORY_DAYS]
+    if len(recent) < ROW_COUNT_MIN_HISTORY:
+        return None
+    median = statistics.median(rows for _, rows in recent)
+    if row_count >= ROW_COUNT_MIN_SHARE * median:
+        return None
+    return Problem(
+        "file",
+        "row_count_drop",
+        f"{row_count} papers, under {ROW_COUNT_MIN_SHARE:.0%} of the median {median:g} of the last "
+        f"{len(recent)} text digests ({recent[-1][0]} to {recent[0][0]}): a truncated dump? "
+        "If the day really was this small: papertrend ingest --accept-row-count-drop",
+    )
 
 
 def crash_rejection(source_uri: str, rule: str, error: BaseException) -> DumpRejected:

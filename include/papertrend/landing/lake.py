@@ -88,6 +88,15 @@ def landed_checksum(dataset_dir: Path, digest_date: date) -> str | None:
     return column[0].as_py() if len(column) else None
 
 
+def partition_volume(partition: Path) -> tuple[str | None, int]:
+    """(source format, row count) of one landed partition; (None, 0) if unreadable."""
+    try:
+        column = pq.read_table(partition / PARTITION_FILE, columns=["source_format"]).column(0)
+    except (OSError, ValueError):
+        return None, 0
+    return (column[0].as_py() if len(column) else None), len(column)
+
+
 def promote_partition(staged_partition: Path, lake_dataset_dir: Path) -> Path:
     """Move a validated staged partition into the lake, replacing that day.
 
