@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_ingest.py", "bench_validation.py", "bench_dag_parse.py", "bench_warehouse.py"]
+BENCHMARKS = ["bench_topics.py", "bench_ingest.py", "bench_validation.py", "bench_dag_parse.py", "bench_warehouse.py"]
 
 
 def main() -> int:

@@ -7,8 +7,8 @@
     list_transform(
         list_filter(string_split(regexp_replace(lower(coalesce({{ column }}, '')), '[^a-z0-9]+', ' ', 'g'), ' '), lambda token: token <> ''),
         lambda token: case
-            when length(token) > 4 and token like '%ies' then substr(token, 1, length(token) - 3) || 'y'
-            when length(token) > 3 and token like '%s' and not regexp_matches(token, '(ss|us|is)$') then substr(token, 1, length(token) - 1)
+            when length(token) > 4 and suffix(token, 'ies') then substr(token, 1, length(token) - 3) || 'y'
+            when length(token) > 3 and suffix(token, 's') and not (suffix(token, 'ss') or suffix(token, 'us') or suffix(token, 'is')) then substr(token, 1, length(token) - 1)
             else token
         end
     )

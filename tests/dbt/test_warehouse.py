@@ -107,6 +107,11 @@ def test_serving_file_opens_read_only_in_metabase_format_and_every_mart_answers(
     assert {m.name for m in report.models} >= set(MARTS)
 
 
+def test_the_report_of_a_brand_new_warehouse_says_first_build(sample_build):
+    _, report = sample_build
+    assert "(first build)" in report.summary().splitlines()[0]
+
+
 def test_bi_tools_see_only_the_marts_with_their_descriptions(serving, sample_build):
     settings, _ = sample_build
     catalog = serving.execute("select current_database()").fetchone()[0]

@@ -1,17 +1,37 @@
 {#-
-  Explainable topic matching. Title and cleaned abstract are tokenized (lower
-  case, light plural stemming) and every taxonomy term is looked up as a
-  token sequence. A paper-topic score is the sum over the distinct terms
-  found of (words in the term) x (3 if in the title + 1 if in the abstract),
-  times the topic's weight from the seed (broad topics weigh less): long
-  terms and title hits weigh more, repetition does not.
+  Explainable topic matching: every assignment shows its evidence
+  (matched_terms) and its score.
 
-  The primary topic is the best score; ties go to more distinct terms, then
-  the seed's priority (lower = more specific), then topic_id. A paper that
-  matches nothing gets the catch-all topic (is_catch_all in the seed).
+  Terms. Each topic of the topic_taxonomy seed has strong terms (specific to
+  it: "gaussian splatting", "rlvr") and weak terms (supporting evidence that
+  alone says little: "3d", "video", "benchmark"-like general words). Title and
+  cleaned abstract are tokenized (lower case, light plural stemming) and each
+  term is found as a whole-word sequence. Phrases of the topic_term_masks seed
+  ("video clip", "data point", "temporal alignment") hide the words inside
+  them, so an ambiguous word in a known innocent context counts for nothing.
 
-  Incremental on content: a paper is matched again when its text or the
-  taxonomy (taxonomy_hash) changed.
+  Score of a term for a paper: specificity x length x where.
+    specificity  1 for a strong term, var topic_weak_term_weight for a weak one;
+    length       1 + 0.5 per extra word (a phrase is more specific than a word);
+    where        var topic_title_weight if in the title, plus 1 for the first
+                 abstract occurrence and 0.5 for each of the next two.
+  A term found inside a longer term of the same topic ("feed forward" in
+  "feed forward network") is not counted again. A topic's score is the sum
+  over its distinct terms, best first, the k-th weighed topic_term_decay^(k-1):
+  one idea named by many synonyms does not outweigh one specific title term.
+  The sum is multiplied by the topic's weight from the seed: below 1 for the
+  method families that are usually a paper's tool rather than its subject.
+
+  Assignment. Only topics with at least one strong term compete. The primary
+  topic is the best score; ties go to more strong terms, then to the more
+  specific topic (the seed's priority), never to a name. A paper with no
+  strong evidence gets the catch-all topic. Secondary topics are kept only
+  with a score of at least topic_min_secondary_score and at least
+  topic_min_secondary_share of the primary's, at most topic_max_secondary of
+  them: weaker matches are noise and never reach paper_topics.
+
+  Incremental on content: a paper is matched again when its text, the
+  taxonomy, the masks or the scoring variables (taxonomy_hash) changed.
 -#}
 {{ config(
     materialized='incremental',
@@ -20,16 +40,26 @@
     on_schema_change='fail',
 ) }}
 
+{% set title_weight = var('topic_title_weight') %}
+{% set weak_term_weight = var('topic_weak_term_weight') %}
+{% set term_decay = var('topic_term_decay') %}
+{% set min_secondary_score = var('topic_min_secondary_score') %}
+{% set min_secondary_share = var('topic_min_secondary_share') %}
+{% set max_secondary = var('topic_max_secondary') %}
+
 with taxonomy as (
     select * from {{ ref('topic_taxonomy') }}
 ),
 
 taxonomy_version as (
-    select md5(string_agg(concat_ws('|', topic_id, match_terms, priority, weight, is_catch_all), ';' order by topic_id)) as taxonomy_hash
-    from taxonomy
+    select md5(concat_ws(';',
+        (select string_agg(concat_ws('|', topic_id, strong_terms, weak_terms, priority, weight, is_catch_all), ';' order by topic_id) from taxonomy),
+        (select string_agg(phrase, '|' order by phrase) from {{ ref('topic_term_masks') }}),
+        '{{ title_weight }}|{{ weak_term_weight }}|{{ term_decay }}|{{ min_secondary_score }}|{{ min_secondary_share }}|{{ max_secondary }}'
+    )) as taxonomy_hash
 ),
 
-papers as (
+papers as materialized (
     select papers.paper_id, papers.content_hash, papers.title, abstracts.abstract_cleaned, taxonomy_version.taxonomy_hash
     from {{ ref('int_papers_normalized') }} as papers
     inner join {{ ref('int_abstracts_cleaned') }} as abstracts using (paper_id)
@@ -42,40 +72,64 @@ papers as (
 ),
 
 terms as (
-    select topic_id, term, term_tokens, len(term_tokens) as term_length
+    select topic_id, term, phrase_tokens, is_strong
     from (
-        select topic_id, trim(term) as term, {{ tokenize_for_matching('term') }} as term_tokens
-        from (select topic_id, unnest(string_split(match_terms, '|')) as term from taxonomy where match_terms is not null)
+        select topic_id, trim(term) as term, {{ tokenize_for_matching('term') }} as phrase_tokens, is_strong
+        from (
+            select topic_id, unnest(string_split(strong_terms, '|')) as term, true as is_strong from taxonomy where strong_terms is not null
+            union all
+            select topic_id, unnest(string_split(weak_terms, '|')) as term, false as is_strong from taxonomy where weak_terms is not null
+        )
     )
-    where len(term_tokens) > 0
-    -- spellings that tokenize alike ("chain of thought", "chain-of-thought") count once
-    qualify row_number() over (partition by topic_id, term_tokens order by term) = 1
+    where len(phrase_tokens) > 0
+    -- spellings that tokenize alike ("chain of thought", "chain-of-thought") count once, strong first
+    qualify row_number() over (partition by topic_id, phrase_tokens order by is_strong desc, term) = 1
 ),
 
-documents as (
+masks as (
+    select distinct {{ tokenize_for_matching('phrase') }} as phrase_tokens
+    from {{ ref('topic_term_masks') }}
+),
+
+documents as materialized (
     select paper_id, 'title' as field, {{ tokenize_for_matching('title') }} as tokens from papers
     union all
     select paper_id, 'abstract' as field, {{ tokenize_for_matching('abstract_cleaned') }} as tokens from papers
 ),
 
-token_positions as (
-    select paper_id, field, unnest(tokens) as token, generate_subscripts(tokens, 1) as token_index
-    from documents
+term_occurrences as (
+    {{ phrase_occurrences('documents', 'terms') }}
 ),
 
--- cheap hash join on the first word, then the whole term is compared
-first_word_hits as (
-    select token_positions.paper_id, token_positions.field, token_positions.token_index, terms.*
-    from token_positions
-    inner join terms on token_positions.token = terms.term_tokens[1]
+mask_occurrences as (
+    {{ phrase_occurrences('documents', 'masks') }}
 ),
 
-term_hits as (
-    select distinct first_word_hits.paper_id, first_word_hits.field, first_word_hits.topic_id, first_word_hits.term, first_word_hits.term_length
-    from first_word_hits
-    inner join documents using (paper_id, field)
-    where documents.tokens[first_word_hits.token_index : first_word_hits.token_index + first_word_hits.term_length - 1]
-        = first_word_hits.term_tokens
+unmasked_term_occurrences as materialized (
+    select *, token_index + len(phrase_tokens) - 1 as last_token_index
+    from term_occurrences
+    where not exists (
+        select 1 from mask_occurrences
+        where mask_occurrences.paper_id = term_occurrences.paper_id
+            and mask_occurrences.field = term_occurrences.field
+            and mask_occurrences.token_index <= term_occurrences.token_index + len(term_occurrences.phrase_tokens) - 1
+            and term_occurrences.token_index <= mask_occurrences.token_index + len(mask_occurrences.phrase_tokens) - 1
+    )
+),
+
+-- "feed forward" inside "feed forward network" is one piece of evidence, not two
+outermost_term_occurrences as (
+    select *
+    from unmasked_term_occurrences as inner_term
+    where not exists (
+        select 1 from unmasked_term_occurrences as outer_term
+        where outer_term.paper_id = inner_term.paper_id
+            and outer_term.field = inner_term.field
+            and outer_term.topic_id = inner_term.topic_id
+            and outer_term.token_index <= inner_term.token_index
+            and outer_term.last_token_index >= inner_term.last_token_index
+            and len(outer_term.phrase_tokens) > len(inner_term.phrase_tokens)
+    )
 ),
 
 term_scores as (
@@ -83,47 +137,82 @@ term_scores as (
         paper_id,
         topic_id,
         term,
-        term_length * (3 * max(case when field = 'title' then 1 else 0 end) + max(case when field = 'abstract' then 1 else 0 end)) as term_score
-    from term_hits
-    group by paper_id, topic_id, term, term_length
+        is_strong,
+        (case when is_strong then 1.0 else {{ weak_term_weight }} end)
+        * (1 + 0.5 * (len(any_value(phrase_tokens)) - 1))
+        * (
+            {{ title_weight }} * max(case when field = 'title' then 1 else 0 end)
+            + least(count(*) filter (where field = 'abstract'), 1)
+            + 0.5 * least(greatest(count(*) filter (where field = 'abstract') - 1, 0), 2)
+        ) as term_score
+    from outermost_term_occurrences
+    group by paper_id, topic_id, term, is_strong
+),
+
+-- diminishing returns: a topic's k-th best term counts topic_term_decay^(k-1),
+-- so many synonyms of one idea do not outweigh one specific title term
+ranked_term_scores as (
+    select *, row_number() over (partition by paper_id, topic_id order by term_score desc, term) as term_rank
+    from term_scores
 ),
 
 topic_scores as (
     select
         paper_id,
         topic_id,
-        round(sum(term_score) * any_value(weight), 2) as score,
+        round(sum(term_score * pow({{ term_decay }}, term_rank - 1)) * any_value(taxonomy.weight), 2) as score,
+        count(*) filter (where is_strong) as strong_term_count,
         list(term order by term_score desc, term) as matched_terms
-    from term_scores
+    from ranked_term_scores
     inner join taxonomy using (topic_id)
     group by paper_id, topic_id
+    having bool_or(is_strong)
+),
+
+ranked as (
+    select
+        topic_scores.*,
+        row_number() over (
+            partition by topic_scores.paper_id
+            order by topic_scores.score desc, topic_scores.strong_term_count desc, taxonomy.priority, topic_scores.topic_id
+        ) as topic_rank
+    from topic_scores
+    inner join taxonomy using (topic_id)
+),
+
+kept as (
+    select ranked.paper_id, ranked.topic_id, ranked.score, ranked.matched_terms, ranked.topic_rank = 1 as is_primary
+    from ranked
+    inner join (select paper_id, score as primary_score from ranked where topic_rank = 1) as primaries using (paper_id)
+    where ranked.topic_rank = 1
+        or (
+            ranked.topic_rank <= 1 + {{ max_secondary }}
+            and ranked.score >= {{ min_secondary_score }}
+            and ranked.score >= {{ min_secondary_share }} * primaries.primary_score
+        )
 ),
 
 catch_all as (
-    select papers.paper_id, taxonomy.topic_id, 0.0 as score, cast([] as varchar[]) as matched_terms
+    select papers.paper_id, taxonomy.topic_id, 0.0 as score, cast([] as varchar[]) as matched_terms, true as is_primary
     from papers
     cross join (select topic_id from taxonomy where is_catch_all order by topic_id limit 1) as taxonomy
     where not exists (select 1 from topic_scores where topic_scores.paper_id = papers.paper_id)
 ),
 
-candidates as (
-    select * from topic_scores
+assignments as (
+    select * from kept
     union all
     select * from catch_all
 )
 
 select
-    {{ surrogate_key(['candidates.paper_id', 'candidates.topic_id']) }} as paper_topic_id,
-    candidates.paper_id,
-    candidates.topic_id,
-    candidates.score,
-    candidates.matched_terms,
-    row_number() over (
-        partition by candidates.paper_id
-        order by candidates.score desc, len(candidates.matched_terms) desc, taxonomy.priority, candidates.topic_id
-    ) = 1 as is_primary,
+    {{ surrogate_key(['assignments.paper_id', 'assignments.topic_id']) }} as paper_topic_id,
+    assignments.paper_id,
+    assignments.topic_id,
+    assignments.score,
+    assignments.matched_terms,
+    assignments.is_primary,
     papers.content_hash,
     papers.taxonomy_hash
-from candidates
+from assignments
 inner join papers using (paper_id)
-inner join taxonomy using (topic_id)

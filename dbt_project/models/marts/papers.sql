@@ -43,6 +43,8 @@ current_papers as (
         appearances.days_trending,
         appearances.best_position,
         primary_topics.topic_id as primary_topic_id,
+        kinds.paper_kind,
+        kinds.kind_cues as paper_kind_cues,
         coalesce(links.link_count, 0) as link_count,
         coalesce(links.has_code, false) as has_code
     from {{ ref('int_papers_normalized') }} as papers
@@ -50,6 +52,7 @@ current_papers as (
     inner join {{ ref('int_abstracts_cleaned') }} as abstracts using (paper_id)
     inner join {{ ref('paper_topics') }} as primary_topics
         on primary_topics.paper_id = papers.paper_id and primary_topics.is_primary
+    inner join {{ ref('int_paper_kinds_classified') }} as kinds using (paper_id)
     left join links using (paper_id)
 )
 

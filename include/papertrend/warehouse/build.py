@@ -48,9 +48,16 @@ class BuildReport:
     docs_dir: Path | None
     full_refresh: bool
     seconds: float
+    first_build: bool
     dbt_build_seconds: float
     nodes: tuple[NodeResult, ...]
     mart_row_counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        if self.first_build:
+            return "first build"
+        return "full refresh" if self.full_refresh else "incremental"
 
     @property
     def models(self) -> tuple[NodeResult, ...]:
@@ -61,7 +68,7 @@ class BuildReport:
         tests = [n for n in self.nodes if n.resource_type in ("test", "unit_test")]
         lines = [
             f"warehouse built in {self.seconds:.1f}s (dbt build {self.dbt_build_seconds:.1f}s)"
-            f" ({'full refresh' if self.full_refresh else 'incremental'}):"
+            f" ({self.kind}):"
             f" {len(self.models)} models, {len(tests)} tests passed",
             *(f"  {name:<20} {count:>8} rows" for name, count in sorted(self.mart_row_counts.items())),
             f"serving file: {self.serving_db_path}",
@@ -90,6 +97,7 @@ def build_warehouse(settings: Settings | None = None, full_refresh: bool = False
     started = time.monotonic()
     if not any(settings.digest_entries_dir.glob("*/*.parquet")):
         raise WarehouseBuildError(f"the lake has no digest entries under {settings.digest_entries_dir}")
+    first_build = not settings.build_db_path.exists()
     settings.build_db_path.parent.mkdir(parents=True, exist_ok=True)
 
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
@@ -111,6 +119,7 @@ def build_warehouse(settings: Settings | None = None, full_refresh: bool = False
         docs_dir=docs_dir,
         full_refresh=full_refresh,
         seconds=round(time.monotonic() - started, 2),
+        first_build=first_build,
         dbt_build_seconds=dbt_build_seconds,
         nodes=nodes,
         mart_row_counts=row_counts,

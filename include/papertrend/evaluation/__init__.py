@@ -1,0 +1,1 @@
+"""Measuring the warehouse's judgements against labels made by reading papers."""
