@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 
 export PAPERTREND_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install run test bench lock airflow superset-check clean
+.PHONY: install run test fuzz bench lock airflow superset-check clean
 
 install: $(INSTALLED)
 
@@ -26,6 +26,13 @@ run: install
 
 test: install
 	$(BIN)/pytest
+
+# Seeded mutations of the samples through `papertrend ingest` (the suite runs 300:
+# tests/integration/test_fuzz.py); FUZZ_CASES and FUZZ_SEED change the run.
+FUZZ_CASES ?= 2000
+FUZZ_SEED ?= 13
+fuzz: install
+	$(BIN)/python -m tests.fuzz.harness --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --batch 250
 
 bench: install
 	$(BIN)/python bench/run.py
