@@ -71,3 +71,22 @@ class TestStoredNames:
         shortened = shorten_name("2025-07-01_" + "φ" * 120 + ".txt", 100)
         assert len(shortened.encode()) <= 100
         shortened.encode("utf-8")  # no half character
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_dumps_are_named_as_such_not_binary(encoding):
+    raw = "A perfectly fine title\nAn abstract that is prose.\n".encode(encoding)
+    with pytest.raises(DumpRejected) as caught:
+        parse_dump(raw, "2025-07-03_x.txt")
+    assert caught.value.rules == ["not_utf8"]
+    assert encoding[:6].upper() in caught.value.message
+
+
+def test_a_unicode_line_separator_inside_a_title_does_not_split_it():
+    """str.splitlines would cut the title at U+2028 and pair titles with the wrong abstracts."""
+    raw = "A title\u2028continued\nIts abstract.\nSecond title\nSecond abstract.\n".encode()
+    parsed = parse_dump(raw, "2025-07-03_x.txt")
+    assert [(r.title, r.abstract) for r in parsed.records] == [
+        ("A title continued", "Its abstract."),
+        ("Second title", "Second abstract."),
+    ]

@@ -7,6 +7,7 @@ the tie for a ``.json`` file that does not parse (an error, not page text).
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from datetime import date
@@ -56,6 +57,10 @@ def parse_dump(raw: bytes, source: str) -> ParsedDump:
 def decode_dump(raw: bytes, source: str) -> str:
     if not raw.strip():
         raise reject(source, "file", "empty_file", "the dump is empty")
+    if encoding := _wide_unicode(raw):
+        raise reject(
+            source, "file", "not_utf8", f"the dump looks {encoding}-encoded; dumps must be UTF-8"
+        )
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise reject(source, f"line {line}", "binary_content", "NUL byte: this is not a text or JSON dump")
@@ -69,6 +74,27 @@ def decode_dump(raw: bytes, source: str) -> str:
             "not_utf8",
             f"byte {raw[error.start]:#04x} at offset {error.start} is not UTF-8",
         ) from None
+
+
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def _wide_unicode(raw: bytes) -> str | None:
+    """'UTF-16' or 'UTF-32' when the bytes are text in one of those (a byte
+    order mark, or ASCII text with a NUL beside nearly every character), so the
+    rejection says so rather than calling the dump binary."""
+    for bom, name in _WIDE_BOMS:
+        if raw.startswith(bom):
+            return name
+    head = raw[:4096]
+    if len(head) >= 16 and max(head[0::2].count(0), head[1::2].count(0)) > 0.9 * (len(head) // 2):
+        return "UTF-16"
+    return None
 
 
 def resolve_digest_date(

@@ -25,6 +25,8 @@ SUBSCRIBE_PREFIX = re.compile(r"^Subscribe(?=\S)|^Subscribe\s+")
 # what is a title (position decides that).
 MAX_TITLE_WORDS = 40
 
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 
 def parse_text_digest(text: str, source: str) -> ParsedDump:
     problems = _character_problems(text)
@@ -49,13 +51,20 @@ def parse_text_digest(text: str, source: str) -> ParsedDump:
     return ParsedDump(source_format="text", records=records)
 
 
+def _lines(text: str) -> list[str]:
+    """The page's lines: split at LF, CRLF or CR only. ``str.splitlines`` also
+    splits at U+2028, U+2029 and several control characters, which would cut a
+    title in two and pair every following title with the wrong abstract."""
+    return LINE_BREAK.split(text)
+
+
 def _character_problems(text: str) -> list[Problem]:
     """One problem per line holding a control character (see parsing.limits).
     Checked on the raw lines: ``str.splitlines`` would take some of these
     characters (form feed, NEL...) for line breaks and hide them."""
     problems = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        found = text_problem(line.rstrip("\r"))
+    for number, line in enumerate(_lines(text), start=1):
+        found = text_problem(line)
         if found:
             problems.append(Problem(f"line {number}", *found))
     return problems
@@ -64,7 +73,7 @@ def _character_problems(text: str) -> list[Problem]:
 def _content_lines(text: str) -> list[tuple[int, str]]:
     """(1-based line number, whitespace-collapsed text) of every line that is content."""
     content = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         collapsed = collapse_whitespace(line)
         if collapsed and not HEADER_LINE.match(collapsed):
             content.append((number, collapsed))
