@@ -389,7 +389,7 @@ def check_batch(
             reason = row["reason"] or ""
             # Parser rules end a line in [brackets]; the gate's start one with "- ".
             verdict.rules = re.findall(r"\[([a-z0-9_]+)\]$", reason, re.M) + re.findall(
-                r"^- ([a-z0-9_]+) \(", reason, re.M
+                r"^- ([a-z0-9_:]+) \(", reason, re.M
             )
             if not verdict.rules:
                 problems.append(f"no rule named in the reason: {reason[:200]!r}")
