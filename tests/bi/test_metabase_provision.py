@@ -136,12 +136,6 @@ def test_rerunning_keeps_existing_dashcards_and_drops_stale_ones():
 
 # --- the real query files ------------------------------------------------------------
 
-# The query files are written with the Superset dashboard (issue 8); until they
-# land, these tests are expected to fail, and strict: they must pass after.
-needs_the_query_files = pytest.mark.xfail(
-    not QUERIES_DIR.is_dir(), reason="include/bi/queries/ not written yet", strict=True
-)
-
 
 @pytest.fixture(scope="module")
 def queries():
@@ -150,7 +144,6 @@ def queries():
     return provision.load_queries(QUERIES_DIR)
 
 
-@needs_the_query_files
 def test_the_metabase_payloads_come_from_every_query_file(queries):
     files = sorted(QUERIES_DIR.glob("*.sql"))
     database = provision.database_payload("/data/serving/warehouse.duckdb")
@@ -172,7 +165,6 @@ def test_the_metabase_payloads_come_from_every_query_file(queries):
     assert_no_overlap(layout)
 
 
-@needs_the_query_files
 def test_every_question_runs_on_the_sample_warehouse_with_the_columns_its_chart_uses(
     queries, samples_warehouse: Settings
 ):
