@@ -19,10 +19,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from papertrend.evaluation.topics import evaluate, load_labels, load_predictions, report
+from papertrend.evaluation.topics import LABELS_PATH, evaluate, load_labels, load_predictions, report
 from papertrend.settings import SAMPLES_DIR, Settings
 
 TUNING_HALF_LAST_POSITION = 145
+SECOND_LABELLER_PATH = LABELS_PATH.with_name("second_labeller.csv")
 
 
 def _build_sample_warehouse(root: Path) -> Path:
@@ -33,6 +34,20 @@ def _build_sample_warehouse(root: Path) -> Path:
     os.environ["PAPERTREND_DATA_DIR"] = str(root)
     ingest_or_raise(sorted(SAMPLES_DIR.iterdir()), settings=settings)
     return build_warehouse(settings).serving_db_path
+
+
+def _labeller_agreement(labels) -> str:
+    """How often a second, independent labeller agreed: the ceiling a matcher can be judged against."""
+    second = {label.position: label for label in load_labels(SECOND_LABELLER_PATH)}
+    pairs = [(label, second[label.position]) for label in labels if label.position in second]
+    primary = sum(a.primary_topic == b.primary_topic for a, b in pairs)
+    acceptable = sum(a.primary_topic in b.topics for a, b in pairs)
+    kind = sum(a.paper_kind == b.paper_kind for a, b in pairs)
+    n = len(pairs)
+    return (
+        f"two labellers on the same {n} papers: same primary topic {primary / n:.1%},"
+        f" primary among the other's topics {acceptable / n:.1%}, same kind {kind / n:.1%}"
+    )
 
 
 def main() -> int:
@@ -49,6 +64,8 @@ def main() -> int:
         print()
         print(report(evaluate(tuned, predictions), "tuning half (positions 1-145)", detail=False))
         print(report(evaluate(held_out, predictions), "held-out half (positions 146-292)", detail=False))
+        print()
+        print(_labeller_agreement(labels))
     return 0
 
 
