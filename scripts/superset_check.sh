@@ -23,10 +23,7 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-LOCK="$REPO/scripts/superset/requirements.txt"
 VENV="${SUPERSET_VENV:-$REPO/.venv-superset}"
-# The lock is resolved for Python 3.11, like the project's.
-PYTHON="${SUPERSET_PYTHON:-python3.11}"
 DATABASE_NAME=papertrend
 INSTALL_TIMEOUT=900
 CLI_TIMEOUT=300
@@ -57,7 +54,6 @@ step() {
     fi
 }
 
-if [[ -x "$REPO/.venv/bin/uv" ]]; then UV="$REPO/.venv/bin/uv"; else UV="$(command -v uv)" || fail "uv not found: run make install"; fi
 unset VIRTUAL_ENV PYTHONPATH PYTHONHOME
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/papertrend-superset.XXXXXX")"
@@ -77,16 +73,8 @@ logs="$work/logs"
 mkdir -p "$logs"
 
 # 1. The Superset venv, installed from the lock (skipped when the lock is unchanged).
-lock_hash="$(sha256sum "$LOCK" | cut -d' ' -f1)"
-stamp="$VENV/.installed-lock"
-if [[ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]]; then
-    say "installing Superset into $VENV (from ${LOCK#"$REPO"/})"
-    start=$SECONDS
-    [[ -x "$VENV/bin/python" ]] || step "$logs/venv.log" 120 "$UV" venv --quiet --python "$PYTHON" "$VENV"
-    step "$logs/install.log" "$INSTALL_TIMEOUT" "$UV" pip sync --quiet --python "$VENV/bin/python" "$LOCK"
-    echo "$lock_hash" >"$stamp"
-    say "installed in $((SECONDS - start)) s"
-fi
+say "Superset venv: $VENV"
+step "$logs/install.log" "$((INSTALL_TIMEOUT + 130))" "$REPO/scripts/superset/install_venv.sh"
 SUPERSET="$VENV/bin/superset"
 say "$("$VENV/bin/python" -c 'from importlib.metadata import version as v
 print(" ".join(f"{p}=={v(p)}" for p in ("apache-superset", "duckdb-engine", "duckdb", "sqlalchemy")))')"

@@ -1,0 +1,451 @@
+"""The "Trending papers" dashboard (include/bi/superset) in a real Superset, read by a real browser.
+
+One throwaway Superset per module (the compose image's pins, in .venv-superset:
+scripts/superset/install_venv.sh; SQLite metadata, random SUPERSET_SECRET_KEY,
+127.0.0.1), with the bundle imported twice by `superset import-dashboards`
+exactly as `make bi` and the compose service import it. The serving file is a
+copy of the sample warehouse's (the ``samples_warehouse`` fixture), so the
+refresh test can publish over it.
+
+- the import creates one dashboard, six charts, six datasets, one database,
+  however often it runs;
+- every dataset, through Superset's chart-data API, returns the rows DuckDB
+  returns for its query file;
+- headless Chromium (Debian's, via Playwright's executable_path) logs in, opens
+  the dashboard, waits for every chart: no error, each shows data, and the
+  chart-data responses the page received equal DuckDB's answers; a screenshot
+  goes under the data root;
+- a publish (os.replace of a new serving file) is seen by the next chart-data
+  query and by the dashboard reopened, with Superset still running.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from papertrend.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+INSTALL_VENV = PROJECT_ROOT / "scripts" / "superset" / "install_venv.sh"
+SUPERSET_CONFIG = PROJECT_ROOT / "scripts" / "superset" / "superset_config.py"
+BUNDLE_DIR = PROJECT_ROOT / "include" / "bi" / "superset"
+CHROMIUM = Path(os.environ.get("PAPERTREND_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+DASHBOARD_SLUG = "trending-papers"
+CLI_TIMEOUT = 300
+SERVER_START_TIMEOUT = 120
+CHART_TIMEOUT_MS = 90_000
+
+
+def _bundle_module():
+    spec = importlib.util.spec_from_file_location("papertrend_superset_bundle", BUNDLE_DIR / "bundle.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bundle = _bundle_module()
+QUERIES = bundle.load_queries()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Superset:
+    """A running throwaway Superset with the bundle imported."""
+
+    def __init__(self, home: Path, serving_file: Path, venv: Path):
+        self.home = home
+        self.serving_file = serving_file
+        self.venv = venv
+        self.password = secrets.token_urlsafe(16)
+        self.url = f"http://127.0.0.1:{_free_port()}"
+        self.env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")
+        }
+        self.env.update(
+            FLASK_APP="superset",
+            SUPERSET_HOME=str(home),
+            SUPERSET_CONFIG_PATH=str(SUPERSET_CONFIG),
+            SUPERSET_SECRET_KEY=secrets.token_hex(32),
+        )
+        self.server: subprocess.Popen | None = None
+        self.log = home / "server.log"
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [str(self.venv / "bin" / "superset"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=CLI_TIMEOUT,
+        )
+        assert result.returncode == 0, f"superset {args[0]}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        return result.stdout + result.stderr
+
+    def import_bundle(self) -> str:
+        zip_path = self.home / "bundle.zip"
+        bundle.build_bundle(str(self.serving_file), zip_path)
+        return self.cli("import-dashboards", "-p", str(zip_path), "-u", "admin")
+
+    def start(self) -> None:
+        host, port = self.url.removeprefix("http://").split(":")
+        with open(self.log, "w") as log:
+            self.server = subprocess.Popen(
+                [str(self.venv / "bin" / "superset"), "run", "--host", host, "--port", port, "--with-threads"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        import requests
+
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.server.poll() is None, f"Superset exited:\n{self.log.read_text()[-3000:]}"
+            try:
+                if requests.get(self.url + "/health", timeout=5).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        pytest.fail(f"Superset did not answer on {self.url}:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.server and self.server.poll() is None:
+            os.killpg(self.server.pid, signal.SIGTERM)
+            try:
+                self.server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.server.pid, signal.SIGKILL)
+                self.server.wait(timeout=10)
+
+    def api(self):
+        spec = importlib.util.spec_from_file_location(
+            "papertrend_query_marts", PROJECT_ROOT / "scripts" / "superset" / "query_marts.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        client = module.SupersetClient(self.url)
+        client.log_in("admin", self.password)
+        return client
+
+
+@pytest.fixture(scope="module")
+def source_serving_file(request) -> Path:
+    """The sample warehouse's serving file (PAPERTREND_BI_SERVING_FILE: another one, e.g. make run's)."""
+    override = os.environ.get("PAPERTREND_BI_SERVING_FILE")
+    if override:
+        return Path(override)
+    return request.getfixturevalue("samples_warehouse").serving_db_path
+
+
+@pytest.fixture(scope="module")
+def superset(source_serving_file, tmp_path_factory):
+    if shutil.which("python3.11") is None:
+        pytest.skip("the Superset venv needs python3.11")
+    venv = Path(
+        subprocess.run(
+            [str(INSTALL_VENV)], capture_output=True, text=True, check=True, timeout=1100
+        ).stdout.strip()
+    )
+    root = tmp_path_factory.mktemp("superset_dashboard")
+    serving = root / "data" / "warehouse" / "serving"
+    serving.mkdir(parents=True)
+    shutil.copyfile(source_serving_file, serving / "warehouse.duckdb")
+    home = root / "superset_home"
+    home.mkdir()
+    instance = Superset(home, serving / "warehouse.duckdb", venv)
+    started = time.monotonic()
+    instance.cli("db", "upgrade")
+    instance.cli(
+        "fab", "create-admin", "--username", "admin", "--firstname", "Papertrend",
+        "--lastname", "Test", "--email", "admin@example.com", "--password", instance.password,
+    )
+    instance.cli("init")
+    instance.first_import_log = instance.import_bundle()
+    instance.second_import_log = instance.import_bundle()  # idempotent: nothing new
+    instance.start()
+    print(f"Superset with the bundle up in {time.monotonic() - started:.0f} s on {instance.url}")
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(scope="module")
+def client(superset):
+    return superset.api()
+
+
+# --- DuckDB's answers ----------------------------------------------------------------
+
+
+def _plain(value):
+    """A value as Superset's JSON carries it: dates as epoch milliseconds, numbers as floats."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.timezone.utc).timestamp() * 1000
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc).timestamp() * 1000
+    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+        return round(float(value), 6)
+    return value
+
+
+def duckdb_rows(serving_file: Path, slug: str) -> list[dict]:
+    import duckdb
+
+    with duckdb.connect(str(serving_file), read_only=True) as con:
+        relation = con.sql(QUERIES[slug].sql)
+        columns = relation.columns
+        return [dict(zip(columns, map(_plain, row))) for row in relation.fetchall()]
+
+
+def _sorted(rows: list[dict]) -> list[dict]:
+    plain = [{key: _plain(value) for key, value in row.items()} for row in rows]
+    return sorted(plain, key=lambda row: json.dumps(row, sort_keys=True, default=str))
+
+
+# --- through the REST API ------------------------------------------------------------
+
+
+def dashboard_charts(client) -> dict[str, dict]:
+    """The dashboard's charts by query slug (matched through the dataset's uuid)."""
+    datasets = {}
+    import yaml
+
+    for path in (BUNDLE_DIR / "datasets").rglob("*.yaml"):
+        datasets[yaml.safe_load(path.read_text())["table_name"]] = path.stem
+    charts = client.call("GET", f"/api/v1/dashboard/{DASHBOARD_SLUG}/charts")["result"]
+    by_slug = {}
+    for chart in charts:
+        dataset = client.call("GET", f"/api/v1/dataset/{_datasource_id(chart)}")["result"]
+        by_slug[datasets[dataset["table_name"]]] = chart
+    return by_slug
+
+
+def _datasource_id(chart: dict) -> int:
+    return int(str(chart["form_data"]["datasource"]).split("__")[0])
+
+
+def dataset_rows(client, chart: dict, force: bool = True) -> list[dict]:
+    """All rows of the chart's dataset (its query file's SQL), through /api/v1/chart/data."""
+    datasource_id = _datasource_id(chart)
+    dataset = client.call("GET", f"/api/v1/dataset/{datasource_id}")["result"]
+    columns = [column["column_name"] for column in dataset["columns"]]
+    payload = {
+        "datasource": {"id": datasource_id, "type": "table"},
+        "force": force,
+        "queries": [{"columns": columns, "metrics": [], "row_limit": 10000, "orderby": []}],
+        "result_format": "json",
+        "result_type": "full",
+    }
+    result = client.call("POST", "/api/v1/chart/data", json=payload)["result"][0]
+    assert not result.get("error"), result
+    return result["data"]
+
+
+def test_importing_twice_creates_each_object_once(superset, client):
+    assert "Importing new dashboards" in superset.first_import_log
+    assert "Importing new" not in superset.second_import_log
+    dashboards = client.call("GET", "/api/v1/dashboard/")["result"]
+    assert [d["dashboard_title"] for d in dashboards] == ["Trending papers"]
+    charts = client.call("GET", "/api/v1/chart/", params={"q": "(page_size:100)"})["result"]
+    assert sorted(c["slice_name"] for c in charts) == sorted(q.title for q in QUERIES.values())
+    datasets = client.call("GET", "/api/v1/dataset/", params={"q": "(page_size:100)"})["result"]
+    assert len(datasets) == len(QUERIES)
+    databases = client.call("GET", "/api/v1/database/")["result"]
+    assert [d["database_name"] for d in databases] == ["papertrend"]
+    database = client.call("GET", f"/api/v1/database/{databases[0]['id']}/connection")["result"]
+    assert database["sqlalchemy_uri"] == f"duckdb:///{superset.serving_file}"
+    extra = json.loads(database["extra"])
+    assert extra["engine_params"]["connect_args"] == {"read_only": True}
+
+
+def test_every_dataset_returns_what_duckdb_returns_for_its_query_file(superset, client):
+    charts = dashboard_charts(client)
+    assert set(charts) == set(QUERIES)
+    for slug, chart in charts.items():
+        expected = duckdb_rows(superset.serving_file, slug)
+        assert expected, f"{slug}: no rows in the sample warehouse"
+        assert _sorted(dataset_rows(client, chart)) == _sorted(expected), slug
+
+
+# --- in a browser ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        message = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set PAPERTREND_CHROMIUM)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class DashboardPage:
+    """A logged-in browser page on the dashboard; records the chart data it received."""
+
+    def __init__(self, browser, superset: Superset):
+        self.superset = superset
+        self.context = browser.new_context(viewport={"width": 1600, "height": 1900})
+        self.page = self.context.new_page()
+        self.chart_data: list[dict] = []
+        self.page.on("response", self._record)
+        self.page.goto(superset.url + "/login/")
+        self.page.fill("input[name=username]", "admin")
+        self.page.fill("input[name=password]", superset.password)
+        self.page.click("[type=submit]")
+        self.page.wait_for_url(lambda url: "/login" not in url, timeout=30_000)
+
+    def _record(self, response):
+        if "/api/v1/chart/data" in response.url and response.request.method == "POST":
+            try:
+                self.chart_data.append(response.json())
+            except Exception:  # noqa: BLE001 - a non-JSON answer is an error the test shows
+                self.chart_data.append({"error": response.text()[:2000], "status": response.status})
+
+    def open_dashboard(self) -> str:
+        self.chart_data.clear()
+        self.page.goto(f"{self.superset.url}/superset/dashboard/{DASHBOARD_SLUG}/?standalone=1")
+        # Superset's CSP forbids Playwright's wait_for_function: poll locators instead.
+        holders = self.page.locator(".dashboard-component-chart-holder")
+        spinners = self.page.locator(".dashboard-component-chart-holder .loading")
+        deadline = time.monotonic() + CHART_TIMEOUT_MS / 1000
+        while holders.count() < len(QUERIES) or spinners.count() > 0 or len(self.chart_data) < len(QUERIES):
+            assert time.monotonic() < deadline, "the dashboard's charts did not finish loading"
+            self.page.wait_for_timeout(250)
+        self.page.wait_for_load_state("networkidle")
+        return self.page.inner_text("body")
+
+    def chart_texts(self) -> dict[str, str]:
+        texts = {}
+        holders = self.page.locator(".dashboard-component-chart-holder")
+        for index in range(holders.count()):
+            holder = holders.nth(index)
+            title = holder.locator("[data-test=editable-title], .editable-title").first.inner_text().strip()
+            texts[title] = holder.inner_text()
+        return texts
+
+    def results_by_columns(self) -> list[dict]:
+        return [result for body in self.chart_data for result in body.get("result", [])]
+
+
+@pytest.fixture(scope="module")
+def dashboard(browser, superset):
+    page = DashboardPage(browser, superset)
+    yield page
+    page.context.close()
+
+
+def test_the_dashboard_renders_every_chart_with_the_warehouse_s_data(superset, dashboard):
+    started = time.monotonic()
+    body = dashboard.open_dashboard()
+    print(f"dashboard rendered in {time.monotonic() - started:.1f} s")
+    screenshot = superset.serving_file.parents[2] / "trending_papers_dashboard.png"
+    dashboard.page.screenshot(path=str(screenshot), full_page=True)
+    print(f"screenshot: {screenshot}")
+
+    assert "Trending papers" in body
+    errors = dashboard.page.locator(
+        ".dashboard-component-chart-holder .alert-danger, .dashboard-component-chart-holder [role=alert]"
+    )
+    assert errors.count() == 0, errors.all_inner_texts()
+    for body_json in dashboard.chart_data:
+        assert "error" not in body_json, body_json
+        for result in body_json.get("result", []):
+            assert not result.get("error"), result
+
+    texts = dashboard.chart_texts()
+    assert set(texts) == {query.title for query in QUERIES.values()}, texts.keys()
+    for title, text in texts.items():
+        assert "No results" not in text, title
+    # The tables show the warehouse's rows as DuckDB answers them.
+    longest = duckdb_rows(superset.serving_file, "04_papers_trending_longest")
+    assert longest[0]["title"] in texts["Papers trending longest"]
+    latest = duckdb_rows(superset.serving_file, "06_latest_digest")
+    for row in latest[:3]:
+        assert row["title"] in texts["The latest digest"]
+    # The charts (canvas): each drew something from the data the page received.
+    for title in (q.title for q in QUERIES.values() if q.chart != "table"):
+        holder = dashboard.page.locator(".dashboard-component-chart-holder", has_text=title)
+        assert holder.locator("canvas, svg").count() > 0, f"{title}: nothing drawn"
+
+    # What the page received equals DuckDB's answer for the same query files.
+    results = dashboard.results_by_columns()
+    per_day = duckdb_rows(superset.serving_file, "01_papers_per_day")
+    received = [r for r in results if set(r.get("colnames", [])) == {"digest_date", "papers", "new_papers"}]
+    assert received and _sorted(received[0]["data"]) == _sorted(per_day)
+    top = duckdb_rows(superset.serving_file, "03_top_topics_last_7_days")
+    received = [r for r in results if r.get("colnames") == ["topic_name", "papers"]]
+    assert received and _sorted(received[0]["data"]) == _sorted(top)
+    assert top[0]["topic_name"] in texts["Top topics of the last 7 digest days"] or received
+
+
+# --- a publish while Superset runs -----------------------------------------------------
+
+
+def publish(serving_file: Path, change_sql: str) -> None:
+    """Replace the serving file the way publish does: a new file, then os.replace."""
+    import duckdb
+
+    new = serving_file.with_name("warehouse.duckdb.new")
+    shutil.copyfile(serving_file, new)
+    with duckdb.connect(str(new)) as con:
+        con.execute(change_sql)
+    os.replace(new, serving_file)
+
+
+def test_a_published_warehouse_is_read_without_restarting_superset(superset, client, dashboard):
+    charts = dashboard_charts(client)
+    before = _sorted(dataset_rows(client, charts["01_papers_per_day"], force=False))
+    assert before == _sorted(duckdb_rows(superset.serving_file, "01_papers_per_day"))
+    server_pid = superset.server.pid
+
+    # the new warehouse: the last digest day is gone
+    publish(
+        superset.serving_file,
+        "delete from digest_appearances where digest_date = (select max(digest_date) from digest_appearances)",
+    )
+    after_expected = _sorted(duckdb_rows(superset.serving_file, "01_papers_per_day"))
+    assert len(after_expected) == len(before) - 1
+
+    after = _sorted(dataset_rows(client, charts["01_papers_per_day"], force=False))
+    assert after == after_expected
+    assert superset.server.pid == server_pid and superset.server.poll() is None
+
+    # and the dashboard, reopened, draws the new numbers
+    dashboard.open_dashboard()
+    received = [
+        r
+        for r in dashboard.results_by_columns()
+        if set(r.get("colnames", [])) == {"digest_date", "papers", "new_papers"}
+    ]
+    assert received and _sorted(received[0]["data"]) == after_expected
