@@ -1,9 +1,9 @@
 """The quality gate's GX suite on real and crafted partitions.
 
 Every partition is validated in ONE ``validate_partitions`` call per module
-(GX takes seconds to import and open), which also exercises the batch path.
-Each crafted partition breaks exactly one rule and must fail on that rule
-and no other.
+(GX takes seconds to import and open): one batch, in which the gate must name
+exactly the broken partitions and pass the others. Each crafted partition
+breaks exactly one rule and must fail on that rule and no other.
 """
 
 from __future__ import annotations
@@ -315,22 +315,46 @@ def test_an_unreadable_partition_fails_without_stopping_the_others(gate_run):
     json.dumps(verdict.result)
 
 
+def _rechecked(gate_run) -> list:
+    """The verdicts the partition suite gave: the partitions the batch named (read ones)."""
+    return [
+        v for v in gate_run["verdicts"].values()
+        if "validated_in_batch" not in v.result and v.failed_rules != ("readable",)
+    ]
+
+
+def test_the_batch_names_exactly_the_failing_partitions(gate_run):
+    """Every valid partition passed in the batch; every broken one was validated again alone."""
+    for name, verdict in gate_run["verdicts"].items():
+        if name in BROKEN or name == "readable":
+            assert "validated_in_batch" not in verdict.result, name
+        else:
+            assert verdict.result.get("validated_in_batch", "").startswith("digest_date="), name
+
+
 def test_data_docs_list_every_run_under_the_data_root(gate_run):
     settings: Settings = gate_run["settings"]
     index = settings.gx_docs_dir / "index.html"
     assert index.is_file()
     html = index.read_text(encoding="utf-8")
     assert "digest_date=2025-07-01" in html
-    assert "digest_date=2025-07-03" in html  # the mirror export sample
-    pages = list((settings.gx_docs_dir / "validations" / "digest_entries").rglob("*.html"))
-    validated = [v for v in gate_run["verdicts"].values() if v.failed_rules != ("readable",)]
-    assert len(pages) == len(validated)
-    results = list((settings.data_dir / "gx" / "validation_results").rglob("*.json"))
-    assert len(results) == len(validated)
+    assert "digest_date=2025-07-01..2025-07-03" in html  # the batch, samples included
+    results = sorted(
+        path.relative_to(settings.data_dir / "gx" / "validation_results")
+        for path in (settings.data_dir / "gx" / "validation_results").rglob("*.json")
+    )
+    by_suite = {suite: [r for r in results if r.parts[0] == suite] for suite in {r.parts[0] for r in results}}
+    # One result per failing partition (validated alone), one per schema among
+    # the batch's rows, one for the batch's digests.
+    assert len(by_suite["digest_entries"]) == len(_rechecked(gate_run))
+    assert len(by_suite["digest_entries_batch_digests"]) == 1
+    assert 1 < len(by_suite["digest_entries_batch"]) < len(BROKEN)
+    pages = list((settings.gx_docs_dir / "validations").rglob("*.html"))
+    assert len(pages) == len(results)
 
 
 def test_the_committed_suite_is_the_one_the_code_builds():
-    from papertrend.validation.suite import SUITE_NAME, build_suite
+    from papertrend.validation.suite import SUITE_NAME, build_batch_suites, build_suite
 
     def comparable(suite) -> list[dict]:
         return [
@@ -345,9 +369,15 @@ def test_the_committed_suite_is_the_one_the_code_builds():
     assert comparable(committed) == comparable(build_suite()), (
         "include/gx is stale: run `.venv/bin/python -m papertrend.validation.suite`"
     )
+    for suite in build_batch_suites():
+        stored = json.loads((GX_PROJECT_DIR / "expectations" / f"{suite.name}.json").read_text())
+        committed = ExpectationSuite(**{k: v for k, v in stored.items() if k != "id"})
+        assert comparable(committed) == comparable(suite), (
+            "include/gx is stale: run `.venv/bin/python -m papertrend.validation.suite`"
+        )
 
 
-def test_many_partitions_validate_in_one_call_across_workers(tmp_path: Path):
+def test_many_partitions_validate_as_one_batch_with_a_verdict_each(tmp_path: Path):
     from papertrend.validation import validate_partitions
 
     settings = Settings(data_dir=tmp_path / "data")
@@ -356,10 +386,34 @@ def test_many_partitions_validate_in_one_call_across_workers(tmp_path: Path):
     broken = write_partition(
         tmp_path / "staging-bad", days[2], rows=40, change=_set("upvotes", 1, -1)
     )
-    verdicts = validate_partitions([*partitions, broken], settings, workers=2)
+    verdicts = validate_partitions([*partitions, broken], settings)
     assert [v.digest_date for v in verdicts] == [*days, days[2]]
     assert [v.success for v in verdicts] == [True] * 6 + [False]
     assert verdicts[-1].failed_rules == ("upvotes_non_negative",)
+    assert "1 of 40 rows unexpected, e.g. -1" in verdicts[-1].failure_summary
+    results = settings.data_dir / "gx" / "validation_results"
+    # The batch (rows, digests) once, and the failing partition alone.
+    assert sorted(path.relative_to(results).parts[0] for path in results.rglob("*.json")) == [
+        "digest_entries", "digest_entries_batch", "digest_entries_batch_digests"
+    ]
+
+
+def test_a_clean_batch_is_validated_once(tmp_path: Path):
+    from papertrend.validation import validate_partitions
+
+    settings = Settings(data_dir=tmp_path / "data")
+    partitions = [
+        write_partition(tmp_path / "staging", DAY + dt.timedelta(days=i), rows=30) for i in range(4)
+    ]
+    # Two dumps for one day in one batch: each is its own digest (same titles, same positions).
+    partitions.append(write_partition(tmp_path / "again", DAY, rows=30))
+    verdicts = validate_partitions(partitions, settings)
+    assert all(v.success for v in verdicts)
+    assert {v.result["validated_in_batch"] for v in verdicts} == {"digest_date=2025-07-01..2025-07-04"}
+    results = settings.data_dir / "gx" / "validation_results"
+    assert sorted(path.relative_to(results).parts[0] for path in results.rglob("*.json")) == [
+        "digest_entries_batch", "digest_entries_batch_digests"
+    ]
 
 
 def test_nothing_in_this_module_wrote_into_the_committed_gx_project(gate_run):
@@ -377,12 +431,16 @@ def test_the_data_docs_index_lists_every_run_without_scripts(gate_run):
     settings: Settings = gate_run["settings"]
     html = (settings.gx_docs_dir / "index.html").read_text(encoding="utf-8")
     runs = validation_runs(settings.gx_docs_dir, validation_results_dir(settings))
-    validated = [v for v in gate_run["verdicts"].values() if v.failed_rules != ("readable",)]
+    rechecked = _rechecked(gate_run)
+    partition_runs = [run for run in runs if run.suite == "digest_entries"]
 
     assert "<script" not in html
     assert (settings.gx_docs_dir / GX_INDEX_NAME).is_file()
-    assert len(runs) == len(validated)
-    assert sum(not run.success for run in runs) == sum(not v.success for v in validated)
+    assert len(partition_runs) == len(rechecked)
+    assert sum(not run.success for run in partition_runs) == sum(not v.success for v in rechecked)
+    assert {run.suite for run in runs} == {
+        "digest_entries", "digest_entries_batch", "digest_entries_batch_digests"
+    }
     for run in runs:
         assert run.page and (settings.gx_docs_dir / run.page).is_file()
         assert f'href="{run.page}"' in html

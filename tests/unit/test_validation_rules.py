@@ -102,3 +102,18 @@ def test_importing_the_validation_package_does_not_import_great_expectations():
         "sys.exit('great_expectations' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", check], check=False).returncode == 0
+
+
+def test_every_rule_has_a_batch_form_without_parameters():
+    """The batch suites (suite.batch_rules) keep every rule, by name, and need no per-partition value."""
+    from papertrend.validation.suite import batch_rules, digest_entries_rules
+
+    rows, digests = batch_rules()
+    assert {rule.name for rule in rows + digests} == {rule.name for rule in digest_entries_rules()}
+    assert "$PARAMETER" not in repr([rule.kwargs for rule in rows + digests])
+    # Rules about a digest as a whole are checked per digest of the batch.
+    per_digest = {rule.name for rule in digests} | {
+        rule.name for rule in rows if "gate_partition" in rule.kwargs.get("column_list", ())
+    }
+    assert {"row_count", "position_unique", "position_1_to_n", "title_unique",
+            "digest_date_matches_partition", "columns"} <= per_digest

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from papertrend.validation.gate import (
+        Gate,
         PartitionValidation,
         format_failures,
         validate_partitions,
     )
 
-__all__ = ["PartitionValidation", "format_failures", "validate_partitions"]
+__all__ = ["Gate", "PartitionValidation", "format_failures", "validate_partitions"]
 
 
 def __getattr__(name: str) -> Any:

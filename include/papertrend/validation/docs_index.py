@@ -157,8 +157,11 @@ td.passed {{ color: #1a7f37; font-weight: 600; }} td.failed {{ color: #cf222e; f
 </head>
 <body>
 <h1>Great Expectations Data Docs</h1>
-<p>The quality gate's validation runs, one per digest day and attempt, newest first:
-{len(runs)} run(s), {failed} failed. A run's page shows every expectation and what was found.</p>
+<p>The quality gate's validation runs, newest first: {len(runs)} run(s), {failed} failed.
+A batch of digests is one run of <code>digest_entries_batch</code> (its rows) and one of
+<code>digest_entries_batch_digests</code> (one row per digest), named for its first and last day;
+a digest the batch found failing, or a day ingested alone, is one run of
+<code>digest_entries</code> named for its day. A run's page shows every expectation and what was found.</p>
 <h2>Validation runs</h2>
 {table}
 <h2>Expectation suites</h2>

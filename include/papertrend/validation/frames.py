@@ -59,3 +59,87 @@ def to_validation_frame(table: pa.Table) -> pd.DataFrame:
     return table.to_pandas(
         types_mapper=_pandas_dtype_for, date_as_object=False, use_threads=False
     )
+
+
+def batch_rows_frame(tables: list[pa.Table], keys: list[int]) -> pd.DataFrame:
+    """Partitions that share one schema as one frame: their rows in order, and
+    ``suite.PARTITION_KEY`` (int32) saying which partition each row comes from.
+
+    Nullability and schema metadata are dropped (a partition written with
+    nullable fields and one written with the contract's fields are one group);
+    the types are kept, so the type rules see what each partition holds.
+    """
+    from papertrend.validation.suite import PARTITION_KEY
+
+    schema = pa.schema([field.with_nullable(True) for field in tables[0].schema])
+    parts = []
+    for table, key in zip(tables, keys, strict=True):
+        table = table.replace_schema_metadata(None).cast(schema)
+        parts.append(table.append_column(PARTITION_KEY, pa.array([key] * len(table), pa.int32())))
+    return to_validation_frame(pa.concat_tables(parts))
+
+
+def schema_group(table: pa.Table) -> tuple[tuple[str, str], ...]:
+    """Partitions with equal column names and types are validated in one frame."""
+    return tuple((field.name, str(field.type)) for field in table.schema)
+
+
+def digest_summary(key: int, partition_date, table: pa.Table) -> dict:
+    """One partition as one row of the batch's digests frame (see ``suite.batch_rules``).
+
+    ``min_<column>``/``max_<column>`` are left empty when the partition lacks
+    the column or holds it with another type than the contract's: the columns
+    and type rules fail such a partition.
+    """
+    import pyarrow.compute as pc
+
+    from papertrend.schema import DIGEST_ENTRIES_SCHEMA
+    from papertrend.validation.suite import (
+        DIGEST_PARTITION_DATE,
+        DIGEST_ROW_BOUND,
+        DIGEST_ROW_COUNT,
+        PARTITION_KEY,
+        digest_aggregates,
+    )
+
+    rows = len(table)
+    summary = {
+        PARTITION_KEY: key,
+        DIGEST_PARTITION_DATE: partition_date,
+        DIGEST_ROW_COUNT: rows,
+        DIGEST_ROW_BOUND: max(rows, 1),
+    }
+    for column in digest_aggregates():
+        low = high = None
+        contract_type = DIGEST_ENTRIES_SCHEMA.field(column).type
+        if rows and column in table.column_names and table.schema.field(column).type == contract_type:
+            found = pc.min_max(table.column(column))
+            low, high = found["min"].as_py(), found["max"].as_py()
+        summary[f"min_{column}"], summary[f"max_{column}"] = low, high
+    return summary
+
+
+def digests_frame(summaries: list[dict]) -> pd.DataFrame:
+    """The digests frame GX validates: one ``digest_summary`` per partition."""
+    from papertrend.schema import DIGEST_ENTRIES_SCHEMA
+    from papertrend.validation.suite import (
+        DIGEST_PARTITION_DATE,
+        DIGEST_ROW_BOUND,
+        DIGEST_ROW_COUNT,
+        PARTITION_KEY,
+    )
+
+    types = {
+        PARTITION_KEY: pa.int32(),
+        DIGEST_PARTITION_DATE: pa.date32(),
+        DIGEST_ROW_COUNT: pa.int64(),
+        DIGEST_ROW_BOUND: pa.int64(),
+    }
+    names = list(summaries[0])
+    for name in names:
+        if name not in types:  # min_<column> / max_<column>: the contract's type
+            types[name] = DIGEST_ENTRIES_SCHEMA.field(name.split("_", 1)[1]).type
+    table = pa.table(
+        {name: pa.array([summary[name] for summary in summaries], types[name]) for name in names}
+    )
+    return to_validation_frame(table)

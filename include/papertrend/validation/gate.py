@@ -1,15 +1,27 @@
-"""Validate staged digest_entries partitions with the committed GX checkpoint.
+"""Validate staged digest_entries partitions with the committed GX checkpoints.
 
-``validate_partitions`` is what the gate (promote or quarantine) calls: it opens
-the GX context once, validates every partition it is given, renders Data Docs
-once for the whole call, and returns one ``PartitionValidation`` per partition.
-It decides nothing about the partition's files.
+A batch of partitions is validated as a batch: one GX validation of all their
+rows as one frame (``digest_entries_batch``, the partition suite's rules in
+their batch form, see ``suite.batch_rules``) and one of one row per partition
+(``digest_entries_batch_digests``: row counts, position and date bounds). The
+verdict stays per partition: the partitions named by a failed expectation's
+unexpected rows (their ``gate_partition``), or every partition of the frame for
+a failed table-level expectation, are validated again one by one with the
+partition suite (``digest_entries``), whose result decides and is what a
+quarantined dump keeps; the others passed. A batch of fewer than
+``SMALLEST_BATCH`` partitions (a day's ingest) goes straight to the partition
+suite, one validation per partition.
+
+``Gate`` is one GX session: it opens the context once, validates any number of
+batches (a backfill streams through in bounded batches) and renders each
+batch's Data Docs pages as it goes, and the Data Docs index once, on close.
+``validate_partitions`` is one batch in one session. Nothing here decides about
+a partition's files.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -18,9 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 from papertrend.settings import Settings, get_settings
 from papertrend.validation.suite import (
+    BATCH_CHECKPOINT_NAME,
+    BATCH_DIGESTS_VALIDATION_DEFINITION_NAME,
+    BATCH_VALIDATION_DEFINITION_NAME,
     CHECKPOINT_NAME,
     PARAM_PARTITION_DATE,
     PARAM_ROW_COUNT,
+    PARTITION_KEY,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +54,8 @@ class PartitionValidation:
     success: bool
     # One line per failed expectation, empty on success; meant for task logs.
     failure_summary: str
-    # The GX validation result (or the read error), JSON-serializable.
+    # The GX validation result of the partition suite (or the read error, or for
+    # a partition the batch passed, which batch run passed it), JSON-serializable.
     result: dict[str, Any] = field(repr=False)
     # meta["rule"] of each failed expectation, e.g. ("arxiv_id_format",).
     failed_rules: tuple[str, ...] = ()
@@ -64,124 +81,246 @@ def read_partition(partition_dir: Path) -> pa.Table:
     )
     if not files:
         raise FileNotFoundError(f"no Parquet file in {partition_dir}")
-    # No Arrow thread pool: files are small, and the gate may fork after reading.
     return pa.concat_tables(pq.read_table(path, use_threads=False) for path in files)
 
 
 def validate_partitions(
-    partition_dirs: Sequence[Path],
-    settings: Settings | None = None,
-    *,
-    workers: int | None = None,
+    partition_dirs: Sequence[Path], settings: Settings | None = None
 ) -> list[PartitionValidation]:
-    """Validate each staged partition against the ``digest_entries`` suite, in one GX session.
+    """Validate staged partitions against the ``digest_entries`` suite as one batch.
 
     Returns one verdict per partition, in the order given. Validation results
     and Data Docs are written under the data root; the Data Docs index is
-    rebuilt once per call. A partition that cannot be read fails with the read
-    error as its result; it does not stop the others.
-
-    GX spends ~0.2 s of CPU per partition whatever its size, so a backfill is
-    split across ``workers`` forked processes (default: one per CPU, and one
-    process for fewer than ``PARTITIONS_PER_WORKER`` partitions). The context
-    is opened once, before forking, and inherited.
+    rebuilt once. A partition that cannot be read fails with the read error as
+    its result; it does not stop the others.
     """
-    from papertrend.validation.context import open_context, validation_results_dir
-    from papertrend.validation.docs_index import write_offline_index
-
-    jobs = [(Path(path), partition_date(path)) for path in partition_dirs]
-    if not jobs:
+    if not partition_dirs:
         return []
-    settings = settings or get_settings()
-    context = open_context(settings)
-    checkpoint = context.checkpoints.get(CHECKPOINT_NAME)
-    site_names = _data_docs_sites(checkpoint)
+    with Gate(settings) as gate:
+        return gate.validate(partition_dirs)
 
-    slices = _split(jobs, _worker_count(workers, len(jobs)))
-    if len(slices) == 1:
-        verdicts = _validate_slice(context, checkpoint, site_names, slices[0])
-    else:
-        verdicts = _validate_slices_in_forked_workers(context, checkpoint, site_names, slices)
 
-    if site_names:
-        # Index and suite page once for the whole call; the slices rendered their own pages.
-        context.build_data_docs(
-            site_names=site_names,
-            resource_identifiers=[_suite_identifier(checkpoint)],
+# Fewer partitions than this are validated one by one with the partition suite:
+# a day's ingest (one to three dumps) keeps one Data Docs run per digest day,
+# and validating a handful of partitions alone costs a fraction of a second.
+SMALLEST_BATCH = 4
+
+
+class Gate:
+    """One GX session for any number of batches; ``close`` renders the Data Docs index.
+
+    Use as a context manager. The context is opened (GX imported) on the first
+    ``validate``.
+    """
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or get_settings()
+        self._context: Any = None
+        self._validated = False
+
+    def __enter__(self) -> Gate:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _open(self) -> None:
+        from papertrend.validation.context import open_context
+
+        self._context = open_context(self.settings)
+        self._partition_checkpoint = self._context.checkpoints.get(CHECKPOINT_NAME)
+        self._batch_checkpoint = self._context.checkpoints.get(BATCH_CHECKPOINT_NAME)
+        self._site_names = _data_docs_sites(self._partition_checkpoint)
+        definitions = {vd.name: vd for vd in self._batch_checkpoint.validation_definitions}
+        self._rows_definition = definitions[BATCH_VALIDATION_DEFINITION_NAME]
+        self._digests_definition = definitions[BATCH_DIGESTS_VALIDATION_DEFINITION_NAME]
+
+    def validate(self, partition_dirs: Sequence[Path]) -> list[PartitionValidation]:
+        """One verdict per partition, in order; their Data Docs pages rendered (not the index)."""
+        jobs = [(Path(path), partition_date(path)) for path in partition_dirs]
+        if not jobs:
+            return []
+        if self._context is None:
+            self._open()
+        self._validated = True
+        result_ids: list[Any] = []
+        verdicts: dict[int, PartitionValidation] = {}
+        readable: dict[int, Any] = {}
+        for key, (partition_dir, digest_date) in enumerate(jobs):
+            try:
+                readable[key] = read_partition(partition_dir)
+            except Exception as error:  # noqa: BLE001  unreadable data is a failed partition
+                verdicts[key] = _unreadable(partition_dir, digest_date, error)
+
+        if len(readable) < SMALLEST_BATCH:
+            suspects = set(readable)  # each validated on its own
+            readable.clear()
+        else:
+            suspects = self._validate_batch(jobs, readable, result_ids)
+
+        for key in sorted(suspects):
+            partition_dir, digest_date = jobs[key]
+            verdicts[key] = self._validate_one(partition_dir, digest_date, result_ids)
+        if len(jobs) > 1:
+            run_name = _batch_run_name(jobs)
+            for key, (partition_dir, digest_date) in enumerate(jobs):
+                verdicts.setdefault(key, _passed_in_batch(partition_dir, digest_date, run_name))
+        if self._site_names and result_ids:
+            self._context.build_data_docs(
+                site_names=self._site_names, resource_identifiers=result_ids, build_index=False
+            )
+        return [verdicts[key] for key in range(len(jobs))]
+
+    def _validate_batch(
+        self, jobs: list[tuple[Path, dt.date]], tables: dict[int, Any], result_ids: list[Any]
+    ) -> set[int]:
+        """Validate the readable partitions as one batch; return the keys of those to re-check.
+
+        ``tables`` is emptied as the frames are built, so that the batch is held
+        once (as pandas frames) and not also as Arrow tables.
+        """
+        from papertrend.validation.frames import (
+            batch_rows_frame,
+            digest_summary,
+            digests_frame,
+            schema_group,
         )
-        # GX's index lists nothing without its CDN scripts: put a plain one in front.
-        write_offline_index(settings.gx_docs_dir, validation_results_dir(settings))
-    return verdicts
 
+        run_name = _batch_run_name(jobs)
+        summaries = [digest_summary(key, jobs[key][1], table) for key, table in tables.items()]
+        groups: dict[tuple, list[int]] = {}
+        for key, table in tables.items():
+            groups.setdefault(schema_group(table), []).append(key)
+        suspects: set[int] = set()
+        for number, keys in enumerate(groups.values()):
+            frame = batch_rows_frame([tables.pop(key) for key in keys], keys)
+            result, result_id = _run(
+                self._rows_definition, self._batch_checkpoint, frame, run_name, number
+            )
+            del frame
+            result_ids.append(result_id)
+            suspects |= failing_partitions(result, keys)
+        keys = [summary[PARTITION_KEY] for summary in summaries]
+        result, result_id = _run(
+            self._digests_definition, self._batch_checkpoint, digests_frame(summaries), run_name, 0
+        )
+        result_ids.append(result_id)
+        return suspects | failing_partitions(result, keys)
 
-PARTITIONS_PER_WORKER = 16
+    def _validate_one(
+        self, partition_dir: Path, digest_date: dt.date, result_ids: list[Any]
+    ) -> PartitionValidation:
+        """The partition suite on one partition: the verdict on a partition the batch named."""
+        from papertrend.validation.frames import to_validation_frame
 
-
-def _worker_count(requested: int | None, partitions: int) -> int:
-    if requested is not None:
-        return max(1, min(requested, partitions))
-    return max(1, min(os.cpu_count() or 1, partitions // PARTITIONS_PER_WORKER))
-
-
-def _split(jobs: list, parts: int) -> list[list]:
-    size = -(-len(jobs) // parts)
-    return [jobs[start : start + size] for start in range(0, len(jobs), size)]
-
-
-# Set in the parent just before forking; the workers inherit it.
-_FORK_STATE: tuple[Any, Any, list[str]] | None = None
-
-
-def _validate_slices_in_forked_workers(context, checkpoint, site_names, slices):
-    import multiprocessing
-
-    global _FORK_STATE
-    _FORK_STATE = (context, checkpoint, site_names)
-    try:
-        with multiprocessing.get_context("fork").Pool(processes=len(slices)) as pool:
-            per_slice = pool.map(_validate_slice_in_worker, slices, chunksize=1)
-    finally:
-        _FORK_STATE = None
-    return [verdict for verdicts in per_slice for verdict in verdicts]
-
-
-def _validate_slice_in_worker(jobs: list[tuple[Path, dt.date]]) -> list[PartitionValidation]:
-    assert _FORK_STATE is not None, "worker started without the parent's GX context"
-    return _validate_slice(*_FORK_STATE, jobs)
-
-
-def _validate_slice(
-    context: Any, checkpoint: Any, site_names: list[str], jobs: list[tuple[Path, dt.date]]
-) -> list[PartitionValidation]:
-    """Validate some partitions and render their Data Docs pages (not the index)."""
-    from papertrend.validation.frames import to_validation_frame
-
-    verdicts: list[PartitionValidation] = []
-    result_ids: list[Any] = []
-    for partition_dir, digest_date in jobs:
         try:
             frame = to_validation_frame(read_partition(partition_dir))
         except Exception as error:  # noqa: BLE001  unreadable data is a failed partition
-            verdicts.append(_unreadable(partition_dir, digest_date, error))
-            continue
-        result, result_id = _run_checkpoint_validations(checkpoint, frame, digest_date)
-        result_ids.append(result_id)
-        verdicts.append(_verdict(partition_dir, digest_date, result))
-    if site_names and result_ids:
-        context.build_data_docs(
-            site_names=site_names, resource_identifiers=result_ids, build_index=False
+            return _unreadable(partition_dir, digest_date, error)
+        (definition,) = self._partition_checkpoint.validation_definitions
+        result, result_id = _run(
+            definition,
+            self._partition_checkpoint,
+            frame,
+            f"digest_date={digest_date.isoformat()}",
+            0,
+            expectation_parameters={
+                # digest_date is naive datetime64 in the frame (frames.py), so the
+                # partition's date is compared as midnight of that day.
+                PARAM_PARTITION_DATE: [dt.datetime.combine(digest_date, dt.time())],
+                # An empty partition fails row_count; 1 keeps 1..N a valid range for GX.
+                PARAM_ROW_COUNT: max(len(frame), 1),
+            },
         )
-    return verdicts
+        result_ids.append(result_id)
+        return _verdict(partition_dir, digest_date, result)
+
+    def close(self) -> None:
+        """Render the Data Docs index and suite pages once, and the offline index in front."""
+        if not (self._validated and self._site_names):
+            return
+        from papertrend.validation.context import validation_results_dir
+        from papertrend.validation.docs_index import write_offline_index
+
+        self._context.build_data_docs(
+            site_names=self._site_names,
+            resource_identifiers=[
+                _suite_identifier(definition)
+                for checkpoint in (self._partition_checkpoint, self._batch_checkpoint)
+                for definition in checkpoint.validation_definitions
+            ],
+        )
+        # GX's index lists nothing without its CDN scripts: put a plain one in front.
+        write_offline_index(self.settings.gx_docs_dir, validation_results_dir(self.settings))
+        self._validated = False
 
 
-def _run_checkpoint_validations(checkpoint: Any, frame: Any, digest_date: dt.date):
-    """Run the checkpoint's validation definition on one partition; its actions run later.
+def failing_partitions(result: Any, keys: Iterable[int]) -> set[int]:
+    """The partitions (``gate_partition`` values) a batch result names as failing.
+
+    A failed row-by-row expectation names them through its unexpected rows'
+    ``gate_partition`` (the batch checkpoint's result format lists them all);
+    a failed expectation that names no rows (a table-level one, or one that
+    raised) names every partition of the frame.
+    """
+    keys = set(keys)
+    if result.success:
+        return set()
+    named: set[int] = set()
+    for item in result.results:
+        if item.success:
+            continue
+        found = item.result or {}
+        unexpected = found.get("unexpected_count") or 0
+        indexed = [
+            value
+            for entry in found.get("unexpected_index_list") or []
+            if isinstance(entry, dict)
+            for value in _as_list(entry.get(PARTITION_KEY))
+        ]
+        raised = (item.exception_info or {}).get("raised_exception")
+        if raised or not unexpected or len(indexed) < unexpected:
+            return keys
+        named.update(int(value) for value in indexed)
+    return named & keys
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [] if value is None else [value]
+
+
+def _batch_run_name(jobs: list[tuple[Path, dt.date]]) -> str:
+    dates = sorted({digest_date for _, digest_date in jobs})
+    span = dates[0].isoformat() if len(dates) == 1 else f"{dates[0]}..{dates[-1]}"
+    return f"digest_date={span}"
+
+
+def _passed_in_batch(partition_dir: Path, digest_date: dt.date, run_name: str) -> PartitionValidation:
+    return PartitionValidation(
+        partition_dir=partition_dir,
+        digest_date=digest_date,
+        success=True,
+        failure_summary="",
+        result={"success": True, "validated_in_batch": run_name},
+    )
+
+
+def _run(
+    definition: Any,
+    checkpoint: Any,
+    frame: Any,
+    run_name: str,
+    number: int,
+    expectation_parameters: dict[str, Any] | None = None,
+):
+    """Run one of a checkpoint's validation definitions on a frame; its actions run later.
 
     ``Checkpoint.run`` would also run its UpdateDataDocsAction, which re-renders
-    the Data Docs index after every result: quadratic over a year's backfill.
-    So the gate runs the checkpoint's validation definition with the
-    checkpoint's result format, and renders the Data Docs sites named by its
-    UpdateDataDocsAction once per call (``validate_partitions``).
+    the Data Docs index after every result: quadratic over a backfill. So the
+    gate runs the checkpoint's validation definitions with the checkpoint's
+    result format, and renders the Data Docs sites named by its
+    UpdateDataDocsAction once per batch (pages) and once per session (index).
+    ``number`` keeps apart results of one suite in one batch (one per schema).
     """
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
@@ -191,20 +330,13 @@ def _run_checkpoint_validations(checkpoint: Any, frame: Any, digest_date: dt.dat
 
     # The run name is what Data Docs lists; the run time keeps reruns apart.
     run_id = RunIdentifier(
-        run_name=f"digest_date={digest_date.isoformat()}",
-        run_time=dt.datetime.now(dt.timezone.utc),
+        run_name=run_name,
+        run_time=dt.datetime.now(dt.timezone.utc) + dt.timedelta(microseconds=number),
     )
-    (validation_definition,) = checkpoint.validation_definitions
-    result = validation_definition.run(
+    result = definition.run(
         checkpoint_id=checkpoint.id,
         batch_parameters={"dataframe": frame},
-        expectation_parameters={
-            # digest_date is naive datetime64 in the frame (frames.py), so the
-            # partition's date is compared as midnight of that day.
-            PARAM_PARTITION_DATE: [dt.datetime.combine(digest_date, dt.time())],
-            # An empty partition fails row_count; 1 keeps 1..N a valid range for GX.
-            PARAM_ROW_COUNT: max(len(frame), 1),
-        },
+        expectation_parameters=expectation_parameters,
         result_format=checkpoint.result_format,
         run_id=run_id,
     )
@@ -228,12 +360,11 @@ def _data_docs_sites(checkpoint: Any) -> list[str]:
     ]
 
 
-def _suite_identifier(checkpoint: Any) -> Any:
+def _suite_identifier(validation_definition: Any) -> Any:
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
     )
 
-    (validation_definition,) = checkpoint.validation_definitions
     return ExpectationSuiteIdentifier(name=validation_definition.suite.name)
 
 
@@ -314,6 +445,7 @@ def _short(value: Any, limit: int = 80) -> str:
 
 
 __all__ = [
+    "Gate",
     "PartitionValidation",
     "format_failures",
     "partition_date",
