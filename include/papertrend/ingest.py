@@ -153,21 +153,55 @@ def ingest_dumps(
     ingested_at = datetime.now(timezone.utc)
     outcomes: list[IngestOutcome | _Staged] = []
     batch = _Batch(accept_row_count_drop=accept_row_count_drop)
-    for index, source in enumerate(sources, start=1):
-        if progress:
-            progress(index, len(sources), str(source.source_uri if isinstance(source, Dump) else source))
-        dump: Dump | IngestOutcome | _Staged | None = None
-        try:
-            dump = read_dump(source, settings) if isinstance(source, Path) else source
-            if isinstance(dump, Dump):
-                dump = _stage(dump, digest_date, settings, ingested_at, batch)
-        except Exception as error:  # noqa: BLE001  one dump must not stop the batch
-            dump = _crashed(settings, source, dump if isinstance(dump, Dump) else None, error)
-        outcomes.append(dump)
+    # A backfill streams through the gate in bounded batches (GATE_BATCH_ROWS):
+    # one GX session, but never the whole history in memory at once.
+    gate = None
+    if validator is None:
+        from papertrend.validation import Gate
 
-    staged = [item for item in outcomes if isinstance(item, _Staged)]
-    gate_outcomes = _run_quality_gate(staged, settings, validator) if staged else {}
-    return [gate_outcomes[id(item)] if isinstance(item, _Staged) else item for item in outcomes]
+        gate = Gate(settings)
+        validator = gate.validate
+    pending: list[int] = []  # indexes in outcomes of the staged dumps not yet gated
+    pending_rows = 0
+
+    def run_gate() -> None:
+        nonlocal pending_rows
+        gate_outcomes = _run_quality_gate([outcomes[i] for i in pending], settings, validator)
+        for i in pending:
+            outcomes[i] = gate_outcomes[id(outcomes[i])]
+        pending.clear()
+        pending_rows = 0
+        batch.staged.clear()  # those staged partitions are gone
+
+    try:
+        for index, source in enumerate(sources, start=1):
+            if progress:
+                progress(index, len(sources), str(source.source_uri if isinstance(source, Dump) else source))
+            dump: Dump | IngestOutcome | _Staged | None = None
+            try:
+                dump = read_dump(source, settings) if isinstance(source, Path) else source
+                if isinstance(dump, Dump):
+                    dump = _stage(dump, digest_date, settings, ingested_at, batch)
+            except Exception as error:  # noqa: BLE001  one dump must not stop the batch
+                dump = _crashed(settings, source, dump if isinstance(dump, Dump) else None, error)
+            outcomes.append(dump)
+            if isinstance(dump, _Staged):
+                pending.append(len(outcomes) - 1)
+                pending_rows += dump.row_count
+                if pending_rows >= GATE_BATCH_ROWS or len(pending) >= GATE_BATCH_DUMPS:
+                    run_gate()
+        if pending:
+            run_gate()
+    finally:
+        if gate is not None:
+            gate.close()  # the Data Docs index, once
+    return outcomes
+
+
+# Staged dumps validated together, at most: ~170 days of 290-paper digests, a
+# few hundred MB of pandas frames while Great Expectations checks them.
+GATE_BATCH_ROWS = 50_000
+GATE_BATCH_DUMPS = 400
 
 
 def ingest_or_raise(
