@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 
 export PAPERTREND_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: install run test fuzz bench lock airflow superset-check clean
+.PHONY: install run test fuzz bench lock airflow superset-check bi clean
 
 install: $(INSTALLED)
 
@@ -34,8 +34,9 @@ FUZZ_SEED ?= 13
 fuzz: install
 	$(BIN)/python -m tests.fuzz.harness --cases $(FUZZ_CASES) --seed $(FUZZ_SEED) --batch 250
 
+# SKIP_3Y=1 runs the end-to-end backfill benchmark for 1 year only (not 1 and 3).
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(if $(SKIP_3Y),--skip-3y)
 
 # The Airflow UI with the project's DAGs on http://127.0.0.1:8080 (Ctrl-C stops it).
 airflow: install
@@ -46,9 +47,15 @@ airflow: install
 superset-check: install
 	scripts/superset_check.sh
 
+# Superset natively (.venv-superset) on http://127.0.0.1:8088 with the "Trending papers"
+# dashboard (include/bi/superset) imported, on the serving file of `make run`;
+# the admin password is printed once (kept in .superset/). Ctrl-C stops it.
+bi: install
+	scripts/superset_bi.sh
+
 # Re-resolve the full lock from requirements.in (needs the package registry).
 lock: install
 	$(BIN)/uv pip compile requirements.in --python-version 3.11 --quiet -o requirements.txt
 
 clean:
-	rm -rf $(VENV) .venv-superset data airflow_home dbt_project/target dbt_project/logs
+	rm -rf $(VENV) .venv-superset .superset data airflow_home dbt_project/target dbt_project/logs
