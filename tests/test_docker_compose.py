@@ -375,3 +375,19 @@ def test_metabase_is_provisioned_by_a_one_shot_service_once_healthy(services):
     assert re.search(r"^METABASE_ADMIN_PASSWORD=$", ENV_EXAMPLE.read_text(encoding="utf-8"), re.M)
     # requests as the project's lock pins it.
     assert pip_pins(service) == {"requests": locked["requests"]}
+
+
+def test_superset_imports_the_dashboard_bundle_on_start(services):
+    """The compose superset service provisions the Trending papers dashboard itself."""
+    service = services["superset"]
+    command = " ".join(service["command"])
+    mounts = volume_mounts(service)
+    bi_mount = [target for target, (source, _) in mounts.items() if source == "./include/bi"]
+    assert bi_mount, "include/bi is not mounted into the superset service"
+    bundle_py = f"{bi_mount[0]}/superset/bundle.py"
+    assert bundle_py in command
+    assert "--serving-file" in command and "PAPERTREND_SERVING_DB" in command
+    assert "superset import-dashboards -p" in command and "-u admin" in command
+    # bundle, then import, then the server
+    assert command.index(bundle_py) < command.index("import-dashboards") < command.index("run-server.sh")
+    assert (PROJECT_ROOT / "include" / "bi" / "superset" / "bundle.py").is_file()
