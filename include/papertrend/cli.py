@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -110,8 +111,15 @@ def _build(args: argparse.Namespace) -> int:
 
 def _backfill(args: argparse.Namespace) -> int:
     paths = sorted(p for p in args.folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    started = time.perf_counter()
     ingest_status = _run_ingest(paths, None)
+    ingested = time.perf_counter()
     build_status = _build(argparse.Namespace(full_refresh=False))
+    built = time.perf_counter()
+    print(
+        f"backfill: {len(paths)} dump(s), ingest {ingested - started:.1f} s,"
+        f" build {built - ingested:.1f} s, total {built - started:.1f} s"
+    )
     return ingest_status or build_status
 
 
