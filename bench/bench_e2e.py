@@ -11,7 +11,7 @@ publish) on a fresh data root. Prints both times, their ratio and the peak
 memory of each: the sum of PSS (shared pages split between the processes
 sharing them) over the whole process tree, sampled every 0.1 s.
 
-Adapted from ../shared/bench/e2e_backfill.py: same generator, floor and
+Adapted from the shared bench folder's e2e_backfill.py: same generator, floor and
 measurement; the seed is the project's own sample (the same bytes). Prints
 figures, asserts nothing.
 """

@@ -1,5 +1,5 @@
-# Copied from ../shared/bench/floor.py (the physical-floor reference of issue 10), unchanged
-# but for these two lines: bench_e2e.py runs it; the project never reads ../shared at run time.
+# Copied from the shared bench folder's floor.py (the physical-floor reference of issue 10), unchanged
+# but for these two lines: bench_e2e.py runs it; the project never reads the shared folder at run time.
 """Physical-floor reference for the backfill job: parse N daily text digests,
 land them as one Parquet dataset, build paper/topic/link-like tables in DuckDB.
 No framework, no validation: the lowest cost the work itself can have here.

@@ -1,7 +1,7 @@
 """The dbt docs and the Great Expectations Data Docs open from disk, with no network.
 
 A real browser: Debian's chromium driven by Playwright (``executable_path``;
-never ``playwright install``). Every request to a non-file URL is aborted, as
+never Playwright's browser installer). Every request to a non-file URL is aborted, as
 on an offline or locked-down machine. The sites are the ones a build of the
 three bundled samples writes (the ``samples_warehouse`` fixture).
 
