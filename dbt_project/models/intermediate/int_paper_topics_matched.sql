@@ -92,9 +92,7 @@ masks as (
 ),
 
 documents as materialized (
-    select paper_id, 'title' as field, {{ tokenize_for_matching('title') }} as tokens from papers
-    union all
-    select paper_id, 'abstract' as field, {{ tokenize_for_matching('abstract_cleaned') }} as tokens from papers
+    {{ paper_documents('papers') }}
 ),
 
 term_occurrences as (
