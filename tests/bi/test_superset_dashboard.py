@@ -44,8 +44,6 @@ pytestmark = pytest.mark.slow
 INSTALL_VENV = PROJECT_ROOT / "scripts" / "superset" / "install_venv.sh"
 SUPERSET_CONFIG = PROJECT_ROOT / "scripts" / "superset" / "superset_config.py"
 BUNDLE_DIR = PROJECT_ROOT / "include" / "bi" / "superset"
-CHROMIUM = Path(os.environ.get("PAPERTREND_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 DASHBOARD_SLUG = "trending-papers"
 CLI_TIMEOUT = 300
 SERVER_START_TIMEOUT = 120
@@ -293,21 +291,6 @@ def test_every_dataset_returns_what_duckdb_returns_for_its_query_file(superset, 
 
 
 # --- in a browser ---------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = f"no Chromium at {CHROMIUM} (apt-get install chromium, or set PAPERTREND_CHROMIUM)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class DashboardPage:
