@@ -27,7 +27,9 @@ with kinds as (
 kinds_version as (
     select md5(concat_ws(';',
         (select string_agg(concat_ws('|', paper_kind, cue_phrases, precedence, is_default), ';' order by paper_kind) from kinds),
-        '{{ title_weight }}|{{ min_score }}'
+        '{{ title_weight }}|{{ min_score }}',
+        -- the classifier's own code: a new rule or tokenizer re-classifies every paper
+        '{{ local_md5(model.raw_code ~ tokenize_for_matching("t") ~ paper_documents("p") ~ phrase_occurrences("d", "t")) }}'
     )) as kinds_hash
 ),
 

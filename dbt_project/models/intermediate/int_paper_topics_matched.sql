@@ -31,7 +31,8 @@
   them: weaker matches are noise and never reach paper_topics.
 
   Incremental on content: a paper is matched again when its text, the
-  taxonomy, the masks or the scoring variables (taxonomy_hash) changed.
+  taxonomy, the masks, the scoring variables or the matcher's code (this
+  model and its macros) changed (taxonomy_hash).
 -#}
 {{ config(
     materialized='incremental',
@@ -55,7 +56,9 @@ taxonomy_version as (
     select md5(concat_ws(';',
         (select string_agg(concat_ws('|', topic_id, strong_terms, weak_terms, priority, weight, is_catch_all), ';' order by topic_id) from taxonomy),
         (select string_agg(phrase, '|' order by phrase) from {{ ref('topic_term_masks') }}),
-        '{{ title_weight }}|{{ weak_term_weight }}|{{ term_decay }}|{{ min_secondary_score }}|{{ min_secondary_share }}|{{ max_secondary }}'
+        '{{ title_weight }}|{{ weak_term_weight }}|{{ term_decay }}|{{ min_secondary_score }}|{{ min_secondary_share }}|{{ max_secondary }}',
+        -- the matcher's own code: a new rule or tokenizer re-matches every paper
+        '{{ local_md5(model.raw_code ~ tokenize_for_matching("t") ~ paper_documents("p") ~ phrase_occurrences("d", "t")) }}'
     )) as taxonomy_hash
 ),
 
