@@ -6,7 +6,8 @@
 # Metadata (SQLite), the secret key and the admin password live in
 # .superset/ (git-ignored; BI_HOME overrides it). The admin password is
 # generated on first use and printed once; it stays in .superset/admin_password.
-# The bundle is imported on every start (import-dashboards: idempotent, matched by uuid).
+# The bundle is imported on every start (import_bundle.py: idempotent, matched by uuid,
+# and an edited chart or query in the repository replaces the old one).
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA_DIR="${PAPERTREND_DATA_DIR:-$REPO/data}"
@@ -42,7 +43,7 @@ if [[ ! -s "$HOME_DIR/admin_password" ]]; then
 fi
 run "$SUPERSET" init
 run "$VENV/bin/python" "$REPO/include/bi/superset/bundle.py" --serving-file "$SERVING_FILE" --output "$HOME_DIR/bundle.zip"
-run "$SUPERSET" import-dashboards -p "$HOME_DIR/bundle.zip" -u admin
+run "$VENV/bin/python" "$REPO/include/bi/superset/import_bundle.py" "$HOME_DIR/bundle.zip" -u admin
 say "dashboard imported: http://127.0.0.1:$PORT/superset/dashboard/trending-papers/"
 if [[ -n "$new_password" ]]; then
     say "log in as admin, password: $new_password (shown once; kept in $HOME_DIR/admin_password)"

@@ -387,7 +387,9 @@ def test_superset_imports_the_dashboard_bundle_on_start(services):
     bundle_py = f"{bi_mount[0]}/superset/bundle.py"
     assert bundle_py in command
     assert "--serving-file" in command and "PAPERTREND_SERVING_DB" in command
-    assert "superset import-dashboards -p" in command and "-u admin" in command
+    import_py = f"{bi_mount[0]}/superset/import_bundle.py"
+    assert f"python {import_py} /app/superset_home/papertrend_bundle.zip -u admin" in command
     # bundle, then import, then the server
-    assert command.index(bundle_py) < command.index("import-dashboards") < command.index("run-server.sh")
-    assert (PROJECT_ROOT / "include" / "bi" / "superset" / "bundle.py").is_file()
+    assert command.index(bundle_py) < command.index(import_py) < command.index("run-server.sh")
+    for script in ("bundle.py", "import_bundle.py"):
+        assert (PROJECT_ROOT / "include" / "bi" / "superset" / script).is_file()

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from papertrend.settings import PROJECT_ROOT, Settings
 
@@ -158,7 +159,7 @@ def test_the_metabase_payloads_come_from_every_query_file(queries):
         assert card["name"] == query.title
         assert card["dataset_query"]["type"] == "native"
         assert card["dataset_query"]["database"] == 7
-        assert card["dataset_query"]["native"]["query"] == query.sql
+        assert card["dataset_query"]["native"]["query"] == query.limited_sql
         assert query.sql in path.read_text(encoding="utf-8")
         assert card["display"] in set(provision.DISPLAYS.values())
     assert [place["title"] for place in layout] == [card["name"] for card in cards]
@@ -180,3 +181,23 @@ def test_every_question_runs_on_the_sample_warehouse_with_the_columns_its_chart_
             _, settings = provision.card_display(query)
             for column in settings.get("graph.dimensions", []) + settings.get("graph.metrics", []):
                 assert column in columns, f"{query.slug}: its chart names {column!r}, the SQL returns {columns}"
+
+
+def test_a_row_limit_limits_the_chart_not_the_sql_a_filter_narrows(queries, samples_warehouse: Settings):
+    """`-- row_limit: N`: the dataset keeps every row (a topic filter narrows all of them),
+    the Superset chart and the Metabase card show the first N."""
+    import duckdb
+
+    spec = importlib.util.spec_from_file_location("superset_bundle", PROJECT_ROOT / "include" / "bi" / "superset" / "bundle.py")
+    bundle = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bundle)
+    limited = [query for query in queries if query.row_limit]
+    assert limited, "no query file uses -- row_limit"
+    files = bundle.bundle_files("/data/serving/warehouse.duckdb")
+    with duckdb.connect(str(samples_warehouse.serving_db_path), read_only=True) as con:
+        for query in limited:
+            every_row = con.sql(query.sql).fetchall()
+            assert len(every_row) > query.row_limit, f"{query.slug}: the samples do not reach the limit"
+            assert con.sql(query.limited_sql).fetchall() == every_row[: query.row_limit]
+            chart = yaml.safe_load(files[f"charts/{query.slug}.yaml"])
+            assert chart["params"]["row_limit"] == query.row_limit

@@ -67,6 +67,20 @@ class Query:
     # Every `-- key: value` header line, title/description/chart included.
     header: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def row_limit(self) -> int | None:
+        """`-- row_limit: N`: the chart shows the first N rows; the SQL itself returns all,
+        so a dashboard filter (a topic) narrows every row, not only the global top N."""
+        value = self.header.get("row_limit")
+        return int(value) if value else None
+
+    @property
+    def limited_sql(self) -> str:
+        """The SQL with the chart's row limit, for a tool that runs the SQL as it is (Metabase)."""
+        if self.row_limit is None:
+            return self.sql
+        return f"{self.sql.rstrip().rstrip(';')}\nlimit {self.row_limit}"
+
 
 def parse_query_file(path: Path) -> Query:
     """Split a query file into its `-- key: value` header and its SQL body."""
@@ -193,7 +207,7 @@ def card_payload(query: Query, database_id: int) -> dict[str, Any]:
         "dataset_query": {
             "type": "native",
             "database": database_id,
-            "native": {"query": query.sql, "template-tags": {}},
+            "native": {"query": query.limited_sql, "template-tags": {}},
         },
     }
 

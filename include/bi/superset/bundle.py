@@ -1,7 +1,7 @@
 """Zip the "Trending papers" dashboard (include/bi/superset) for `superset import-dashboards`.
 
     python include/bi/superset/bundle.py --serving-file /abs/warehouse.duckdb --output bundle.zip
-    superset import-dashboards -p bundle.zip -u admin
+    python include/bi/superset/import_bundle.py bundle.zip --username admin
 
 The YAML files next to this script are Superset's own export format, kept
 unzipped and readable. At zip time:
@@ -11,10 +11,13 @@ unzipped and readable. At zip time:
 - every dataset's ``sql`` becomes the body of the query file of the same name in
   include/bi/queries (datasets/papertrend/01_papers_per_day.yaml <-
   queries/01_papers_per_day.sql), parsed by the same ``parse_query_file`` the
-  Metabase provisioning uses: the SQL lives once.
+  Metabase provisioning uses: the SQL lives once;
+- a query file's ``-- row_limit: N`` becomes its chart's row limit (the
+  dataset returns every row, so a dashboard filter narrows all of them).
 
 Needs only the standard library and PyYAML (Superset's venv and image have it).
-Importing twice does not duplicate anything: every object has a fixed uuid.
+Importing twice does not duplicate anything: every object has a fixed uuid, and
+import_bundle.py overwrites what an older bundle left.
 """
 
 from __future__ import annotations
@@ -72,6 +75,8 @@ def bundle_files(
             if path.stem not in queries:
                 raise ValueError(f"{relative}: no include/bi/queries/{path.stem}.sql")
             config["sql"] = queries[path.stem].sql
+        elif relative.startswith("charts/") and path.stem in queries and queries[path.stem].row_limit:
+            config["params"]["row_limit"] = queries[path.stem].row_limit
         files[relative] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     datasets = {Path(name).stem for name in files if name.startswith("datasets/")}
     missing = sorted(set(queries) - datasets)
@@ -82,9 +87,14 @@ def bundle_files(
 
 def build_bundle(serving_file: str, output: Path | None = None, **folders: Path) -> bytes:
     """The ZIP Superset imports (written to output when given)."""
+    return zip_bundle(bundle_files(serving_file, **folders), output)
+
+
+def zip_bundle(files: dict[str, str], output: Path | None = None) -> bytes:
+    """Bundle files (path inside the export -> YAML text) as the ZIP Superset imports."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for name, text in bundle_files(serving_file, **folders).items():
+        for name, text in files.items():
             bundle.writestr(f"{ROOT_FOLDER}/{name}", text)
     data = buffer.getvalue()
     if output is not None:
