@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -350,9 +351,10 @@ class DashboardPage:
             except Exception:  # noqa: BLE001 - a non-JSON answer is an error the test shows
                 self.chart_data.append({"error": response.text()[:2000], "status": response.status})
 
-    def open_dashboard(self) -> str:
+    def open_dashboard(self, native_filters: str = "") -> str:
         self.chart_data.clear()
-        self.page.goto(f"{self.superset.url}/superset/dashboard/{DASHBOARD_SLUG}/?standalone=1")
+        query = f"&native_filters={urllib.parse.quote(native_filters)}" if native_filters else ""
+        self.page.goto(f"{self.superset.url}/superset/dashboard/{DASHBOARD_SLUG}/?standalone=1{query}")
         # Superset's CSP forbids Playwright's wait_for_function: poll locators instead.
         holders = self.page.locator(".dashboard-component-chart-holder")
         spinners = self.page.locator(".dashboard-component-chart-holder .loading")
@@ -436,6 +438,44 @@ def test_the_dashboard_renders_every_chart_with_the_warehouse_s_data(superset, d
     screenshot = superset.serving_file.parents[2] / "trending_papers_dashboard.png"
     dashboard.page.screenshot(path=str(screenshot), full_page=True)
     print(f"screenshot: {screenshot}")
+
+
+def _rison_string(value: str) -> str:
+    return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
+
+
+def topic_filter(topic: str) -> str:
+    """The dashboard's Topic filter set to one topic, as Superset's `native_filters` URL parameter (rison)."""
+    name = "NATIVE_FILTER-papertrend-topic"
+    value = _rison_string(topic)
+    return (
+        f"({name}:(extraFormData:(filters:!((col:topic_name,op:IN,val:!({value})))),"
+        f"filterState:(label:{value},validateStatus:!f,value:!({value})),id:{name},ownState:()))"
+    )
+
+
+def test_the_topic_filter_narrows_every_paper_not_only_the_overall_top_rows(superset, dashboard):
+    """'Papers trending longest' for a topic none of whose papers is in the overall top 25:
+    the chart shows that topic's longest-trending papers (the limit is the chart's, not the SQL's)."""
+    query = QUERIES["04_papers_trending_longest"]
+    rows = duckdb_rows(superset.serving_file, "04_papers_trending_longest")
+    overall_top = rows[: query.row_limit]
+    topics_in_top = {row["topic_name"] for row in overall_top}
+    topic = next((row["topic_name"] for row in rows if row["topic_name"] not in topics_in_top), None)
+    assert topic, "every topic of the samples is in the overall top rows: no topic to test with"
+    expected = [row for row in rows if row["topic_name"] == topic][: query.row_limit]
+
+    dashboard.open_dashboard(native_filters=topic_filter(topic))
+    received = [
+        result
+        for result in dashboard.results_by_columns()
+        if "days_trending" in result.get("colnames", []) and "best_position" in result["colnames"]
+    ]
+    assert received, "the page received no data for 'Papers trending longest'"
+    assert [row["title"] for row in received[0]["data"]] == [row["title"] for row in expected]
+    table = dashboard.chart_texts(expected=len(QUERIES))["Papers trending longest"]
+    assert expected[0]["title"] in table
+    assert overall_top[0]["title"] not in table
 
 
 # --- a publish while Superset runs -----------------------------------------------------
