@@ -59,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument("folder", type=Path, help="folder of dumps with YYYY-MM-DD in their names")
     backfill.set_defaults(handler=_backfill)
+
+    migrate = commands.add_parser(
+        "migrate-lake",
+        help="rewrite lake files an older papertrend wrote with digest_date inside (Hive layout)",
+        description="Older versions repeated the partition column digest_date inside every lake "
+        "file, which pandas, pyarrow datasets, polars and Spark refuse to read. This rewrites "
+        "those files, one atomic replace each; running it again changes nothing.",
+    )
+    migrate.set_defaults(handler=_migrate_lake)
     return parser
 
 
@@ -106,6 +115,15 @@ def _build(args: argparse.Namespace) -> int:
         print(f"{failure}\nthe previous warehouse stays published", file=sys.stderr)
         return EXIT_FAILED
     print(report.summary())
+    return 0
+
+
+def _migrate_lake(args: argparse.Namespace) -> int:
+    from papertrend.landing.lake import migrate_partition_files
+
+    settings = get_settings()
+    migrated = migrate_partition_files(settings.digest_entries_dir)
+    print(f"{len(migrated)} lake file(s) rewritten without digest_date; lake: {settings.digest_entries_dir}")
     return 0
 
 

@@ -28,6 +28,10 @@ DIGEST_ENTRIES_SCHEMA = pa.schema(
     ]
 )
 
+# What a lake file holds: the same without digest_date, which is the Hive
+# partition key in the folder name (digest_date=YYYY-MM-DD), never in the file.
+DIGEST_ENTRIES_FILE_SCHEMA = DIGEST_ENTRIES_SCHEMA.remove(DIGEST_ENTRIES_SCHEMA.get_field_index("digest_date"))
+
 # One row per dump per ingest attempt: "what came in, when, and what happened to it".
 INGEST_LEDGER_SCHEMA = pa.schema(
     [

@@ -18,7 +18,7 @@ import pytest
 from papertrend.ingest import Dump, ingest_dumps
 from papertrend.landing import files as landing_files
 from papertrend.landing.ledger import read_ledger
-from papertrend.schema import DIGEST_ENTRIES_SCHEMA
+from papertrend.schema import DIGEST_ENTRIES_FILE_SCHEMA
 from tests.conftest import FLAT_JSON_SAMPLE, HF_API_SAMPLE, TEXT_SAMPLE, copy_sample
 
 
@@ -43,7 +43,7 @@ def test_real_sample_lands_290_rows_in_order_with_the_exact_schema(data_root):
     assert parquet.metadata.row_group(0).column(0).compression == "ZSTD"
 
     table = parquet.read()
-    assert table.schema.equals(DIGEST_ENTRIES_SCHEMA, check_metadata=False)
+    assert table.schema.equals(DIGEST_ENTRIES_FILE_SCHEMA, check_metadata=False)
     rows = table.to_pylist()
     assert [r["position"] for r in rows] == list(range(1, 291))
     assert rows[0]["title"].startswith("CATSplat: Context-Aware Transformer")

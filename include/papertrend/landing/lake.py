@@ -3,6 +3,13 @@
 Every partition holds exactly one file, ``part-0.parquet``, replaced in one
 atomic rename. A reader globbing ``digest_date=*/*.parquet`` therefore sees a
 day's old digest or its new one, never both and never half of one.
+
+The Hive convention: ``digest_date`` lives in the folder name, not in the file.
+Readers that merge the path's value with the file's (pandas, pyarrow datasets,
+polars, Spark) refuse a column that is in both; DuckDB, pandas, pyarrow and
+polars all read this layout with a date-typed ``digest_date`` (tests/integration/
+test_lake_readers.py). ``papertrend migrate-lake`` rewrites files an older
+version wrote with the column inside.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from papertrend.parsing import ParsedDump
 from papertrend.schema import DIGEST_ENTRIES_SCHEMA, PARSER_VERSION
 
 PARTITION_FILE = "part-0.parquet"
+PARTITION_COLUMN = "digest_date"
 
 
 def partition_dir(dataset_dir: Path, digest_date: date) -> Path:
@@ -72,11 +80,41 @@ def build_table(
 
 
 def write_partition(table: pa.Table, dataset_dir: Path, digest_date: date) -> Path:
-    """Write (or replace) one day's partition file atomically."""
+    """Write (or replace) one day's partition file atomically, without the partition column."""
     target = partition_dir(dataset_dir, digest_date) / PARTITION_FILE
+    file_table = without_partition_column(table)
     return write_atomically(
-        target, lambda temp: pq.write_table(table, temp, compression="zstd")
+        target, lambda temp: pq.write_table(file_table, temp, compression="zstd")
     )
+
+
+def without_partition_column(table: pa.Table) -> pa.Table:
+    """The table as a partition file holds it: digest_date is the folder's name."""
+    if PARTITION_COLUMN in table.column_names:
+        return table.drop_columns([PARTITION_COLUMN])
+    return table
+
+
+def with_partition_column(table: pa.Table, digest_date: date) -> pa.Table:
+    """A partition file's rows with digest_date from its folder (kept if the file has it)."""
+    if PARTITION_COLUMN in table.column_names:
+        return table
+    column = pa.repeat(pa.scalar(digest_date, type=pa.date32()), table.num_rows)
+    return table.add_column(0, pa.field(PARTITION_COLUMN, pa.date32(), nullable=False), column)
+
+
+def migrate_partition_files(dataset_dir: Path) -> list[Path]:
+    """Rewrite, atomically, every partition file that still carries digest_date; returns them."""
+    migrated = []
+    for path in sorted(Path(dataset_dir).glob(f"{PARTITION_COLUMN}=*/*.parquet")):
+        if path.name.startswith((".", "_")):
+            continue
+        if PARTITION_COLUMN not in pq.read_schema(path).names:
+            continue
+        table = without_partition_column(pq.read_table(path))
+        write_atomically(path, lambda temp, table=table: pq.write_table(table, temp, compression="zstd"))
+        migrated.append(path)
+    return migrated
 
 
 def landed_checksum(dataset_dir: Path, digest_date: date) -> str | None:

@@ -81,7 +81,14 @@ def read_partition(partition_dir: Path) -> pa.Table:
     )
     if not files:
         raise FileNotFoundError(f"no Parquet file in {partition_dir}")
-    return pa.concat_tables(pq.read_table(path, use_threads=False) for path in files)
+    from papertrend.landing.lake import with_partition_column
+
+    # digest_date comes from the folder name (Hive); a file that still carries it
+    # keeps its own, so digest_date_matches_partition can catch a disagreement.
+    day = partition_date(partition_dir)
+    return pa.concat_tables(
+        with_partition_column(pq.read_table(path, use_threads=False), day) for path in files
+    )
 
 
 def validate_partitions(

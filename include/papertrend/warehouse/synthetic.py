@@ -35,6 +35,7 @@ def write_synthetic_lake(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from papertrend.landing.lake import without_partition_column
     from papertrend.schema import DIGEST_ENTRIES_SCHEMA, PARSER_VERSION
 
     base = sample_papers()
@@ -74,6 +75,7 @@ def write_synthetic_lake(
         )
         partition = digest_entries_dir / f"digest_date={day.isoformat()}"
         partition.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, partition / "synthetic.parquet", compression="zstd")
+        # the Hive layout, as the landing writes it: digest_date is the folder's name
+        pq.write_table(without_partition_column(table), partition / "synthetic.parquet", compression="zstd")
         rows += count
     return rows
