@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from urllib3.util.retry import Retry
@@ -94,13 +95,51 @@ def base_url_from_connection(
     return f"{scheme}://{netloc}" + (f"/{path}" if path else "")
 
 
-def retrying_session(max_retries: int, backoff_factor: float = 1.0) -> requests.Session:
+class DeadlineReached(urllib3.exceptions.HTTPError):
+    """A retry would sleep past the fetch's deadline."""
+
+    def __init__(self, pause: float) -> None:
+        super().__init__(f"the next retry would wait {pause:g} s, past the deadline")
+        self.pause = pause
+
+
+class DeadlineRetry(Retry):
+    """urllib3's ``Retry`` that gives up rather than sleep past ``deadline``
+    (a ``time.monotonic()`` value), whether the wait is its backoff or a
+    server's ``Retry-After``."""
+
+    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def new(self, **kw: Any) -> DeadlineRetry:
+        kw.setdefault("deadline", self.deadline)
+        return super().new(**kw)
+
+    def sleep(self, response: Any = None) -> None:
+        if self.deadline is not None:
+            pause = None
+            if self.respect_retry_after_header and response is not None:
+                pause = self.get_retry_after(response)
+            if pause is None:
+                pause = self.get_backoff_time()
+            pause = min(pause, MAX_RETRY_AFTER_SECONDS)
+            if time.monotonic() + pause >= self.deadline:
+                raise DeadlineReached(pause)
+        super().sleep(response)
+
+
+def retrying_session(
+    max_retries: int, backoff_factor: float = 1.0, deadline: float | None = None
+) -> requests.Session:
     """A session that retries idempotent GETs with exponential backoff.
 
     Sleeps are ``backoff_factor * 2**(n-1)`` seconds between attempts (the first
-    retry is immediate), or what the server's ``Retry-After`` asks for on 429/503.
+    retry is immediate), or what the server's ``Retry-After`` asks for on 429/503;
+    never past ``deadline`` (``time.monotonic()``), when given.
     """
-    retry = Retry(
+    retry = DeadlineRetry(
+        deadline=deadline,
         total=max_retries,
         connect=max_retries,
         read=max_retries,
@@ -156,16 +195,17 @@ def fetch_daily_papers(
     if limit < 1:
         raise ValueError(f"limit must be positive, got {limit}")
 
+    deadline = time.monotonic() + deadline_seconds
     own_session = session is None
     if session is None:
-        session = retrying_session(max_retries, backoff_factor)
+        session = retrying_session(max_retries, backoff_factor, deadline)
     fetch = _Fetch(
         session=session,
         timeout=timeout,
         max_retries=max_retries,
         backoff_factor=backoff_factor,
         deadline_seconds=deadline_seconds,
-        deadline=time.monotonic() + deadline_seconds,
+        deadline=deadline,
         max_body_bytes=max_body_bytes,
     )
     try:
@@ -293,6 +333,8 @@ def _get_following_same_origin_redirects(
             response = fetch.session.get(
                 url, timeout=min(fetch.timeout, remaining), stream=True, allow_redirects=False
             )
+        except DeadlineReached as exc:
+            _raise_deadline_passed(fetch, full_url, page, f"before a retry ({exc})")
         except requests.RequestException as exc:
             raise FetchError(full_url, page, f"request failed after retries: {exc}") from exc
         if response.status_code not in REDIRECT_STATUSES or "location" not in response.headers:
