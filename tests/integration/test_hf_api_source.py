@@ -350,7 +350,8 @@ def test_a_body_dripped_slower_than_the_deadline_is_cut_and_nothing_is_written(h
 def test_retries_stop_at_the_deadline_whatever_retry_after_asks(hub, tmp_path):
     hub.respond = lambda query, attempt: Reply(503, b"busy", {"Retry-After": "30"})
 
-    with pytest.raises(FetchError, match="deadline of 2 s for the whole fetch passed before a retry"):
+    passed = "deadline of 2 s for the whole fetch passed before a retry"
+    with pytest.raises(FetchError, match=passed):
         fetch_daily_papers(hub.base_url, DAY, tmp_path, deadline_seconds=2, **FAST)
 
     assert len(hub.requests) == 1  # it did not sleep 30 s for a second try
