@@ -38,7 +38,8 @@ fuzz: install
 bench: install
 	$(BIN)/python bench/run.py $(if $(SKIP_3Y),--skip-3y)
 
-# The Airflow UI with the project's DAGs on http://127.0.0.1:8080 (Ctrl-C stops it).
+# The Airflow UI with the project's DAGs on http://127.0.0.1:8080 (Ctrl-C stops it); log in as
+# admin with the password printed on the first start (kept in airflow_home/passwords.json, 0600).
 airflow: install
 	scripts/airflow_local.sh
 

@@ -23,6 +23,10 @@ from airflow.sdk import Param, dag, task
 
 from papertrend.assets import LAKE
 
+# A try is killed past this: three years of digests go through the gate in about
+# a minute (README, benchmarks); hours mean something hangs.
+TASK_TIMEOUT = timedelta(hours=3)
+
 
 @dag(
     dag_id="backfill_digests",
@@ -30,7 +34,12 @@ from papertrend.assets import LAKE
     start_date=pendulum.datetime(2025, 7, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "papertrend", "retries": 0, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "owner": "papertrend",
+        "retries": 0,
+        "retry_delay": timedelta(minutes=5),
+        "execution_timeout": TASK_TIMEOUT,
+    },
     tags=["papertrend", "ingest", "backfill"],
     doc_md=__doc__,
     params={

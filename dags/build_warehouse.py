@@ -25,6 +25,10 @@ from airflow.sdk import dag, task
 
 from papertrend.assets import LAKE, WAREHOUSE
 
+# A try is killed past this: a full build of three years of digests takes under
+# two minutes (README, benchmarks), so an hour means something hangs.
+TASK_TIMEOUT = timedelta(hours=1)
+
 
 @dag(
     dag_id="build_warehouse",
@@ -32,7 +36,12 @@ from papertrend.assets import LAKE, WAREHOUSE
     start_date=pendulum.datetime(2025, 7, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "papertrend", "retries": 1, "retry_delay": timedelta(minutes=5)},
+    default_args={
+        "owner": "papertrend",
+        "retries": 1,
+        "retry_delay": timedelta(minutes=5),
+        "execution_timeout": TASK_TIMEOUT,
+    },
     tags=["papertrend", "warehouse", "dbt"],
     doc_md=__doc__,
 )

@@ -41,6 +41,10 @@ HTTP_CONNECTION_ID = "papertrend_hf_api"
 # How often collect_dumps looks for a late digest. Between looks the sensor is
 # rescheduled: it holds no worker slot.
 POKE_INTERVAL = timedelta(minutes=10)
+# Any one try of a task (one look of the sensor, HTTP fetch included) is killed
+# past this: a day's fetch has its own deadline (PAPERTREND_HTTP_DEADLINE_SECONDS,
+# default 10 minutes) and a day's landing takes seconds.
+TASK_TIMEOUT = timedelta(minutes=30)
 
 
 @dag(
@@ -50,7 +54,12 @@ POKE_INTERVAL = timedelta(minutes=10)
     start_date=pendulum.datetime(2025, 7, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={"owner": "papertrend", "retries": 2, "retry_delay": timedelta(minutes=10)},
+    default_args={
+        "owner": "papertrend",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=10),
+        "execution_timeout": TASK_TIMEOUT,
+    },
     tags=["papertrend", "ingest"],
     doc_md=__doc__,
     params={
@@ -134,7 +143,7 @@ def _digest_day(params, logical_date):
 
 def _http_base_url() -> str | None:
     """The HTTP source is on when its Airflow Connection exists, e.g.
-    AIRFLOW_CONN_PAPERTREND_HF_API=https://huggingface.co"""
+    AIRFLOW_CONN_PAPERTREND_HF_API=https://huggingface.co (or https://mirror.example/some/prefix)"""
     from airflow.sdk import BaseHook
     from airflow.sdk.exceptions import AirflowNotFoundException
 
@@ -142,9 +151,13 @@ def _http_base_url() -> str | None:
         connection = BaseHook.get_connection(HTTP_CONNECTION_ID)
     except AirflowNotFoundException:
         return None
-    scheme = connection.conn_type if connection.conn_type in ("http", "https") else "https"
-    port = f":{connection.port}" if connection.port else ""
-    return f"{scheme}://{connection.host}{port}"
+    from papertrend.sources.hf_api import base_url_from_connection
+
+    # The connection's path (Airflow calls it schema) is kept: a mirror may serve
+    # the API under a prefix.
+    return base_url_from_connection(
+        connection.conn_type, connection.host, connection.port, connection.schema
+    )
 
 
 ingest_digests()

@@ -154,6 +154,99 @@ def test_secrets_come_from_the_environment(services):
     assert services["superset"]["environment"]["SUPERSET_SECRET_KEY"].startswith("${")
 
 
+# Every secret the stack needs: compose must refuse to start without each
+# (`${VAR:?message}`), never fall back to a default such as admin/airflow.
+REQUIRED_SECRETS = {
+    "AIRFLOW_JWT_SECRET",
+    "AIRFLOW_FERNET_KEY",
+    "AIRFLOW_DB_PASSWORD",
+    "AIRFLOW_ADMIN_PASSWORD",
+    "SUPERSET_SECRET_KEY",
+    "SUPERSET_ADMIN_PASSWORD",
+    "METABASE_ADMIN_PASSWORD",
+}
+# ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message}
+INTERPOLATION = re.compile(r"(?<!\$)\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|_KEY$")
+
+
+def interpolations(raw: str) -> list[tuple[str, str, str]]:
+    """(variable, operator, default or message) for every ${...} compose substitutes."""
+    return [(name, operator or "", rest) for name, operator, rest in INTERPOLATION.findall(raw)]
+
+
+def test_every_secret_is_required_and_none_has_a_default():
+    found = interpolations(COMPOSE_FILE.read_text(encoding="utf-8"))
+    secrets = {name for name, _, _ in found if SECRET_NAME.search(name)}
+
+    assert secrets == REQUIRED_SECRETS, "a secret was added or removed: update REQUIRED_SECRETS"
+    for name, operator, message in found:
+        if name in REQUIRED_SECRETS:
+            assert operator == ":?", f"${{{name}}} is not required (`:?`): it would start without it"
+            assert name in message, f"${{{name}:?...}}: the message should name the variable"
+
+
+def test_no_service_sets_a_password_or_secret_literally(services):
+    """A literal value (POSTGRES_PASSWORD: airflow) is a default everyone knows."""
+    for name, service in services.items():
+        for key, value in (service.get("environment") or {}).items():
+            if SECRET_NAME.search(key) and not key.endswith("_FILE"):
+                assert "${" in str(value), f"{name}: {key} is set literally"
+        for arg, value in (service.get("build", {}).get("args") or {}).items():
+            assert "${" in str(value), f"{name}: build arg {arg} is set literally"
+
+
+def test_env_example_lists_every_required_secret_empty_and_the_readme_names_them():
+    env_example = ENV_EXAMPLE.read_text(encoding="utf-8")
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+
+    for name in sorted(REQUIRED_SECRETS):
+        values = re.findall(rf"^{name}=(.*)$", env_example, flags=re.MULTILINE)
+        assert values == [""], f".env.example: {name} should appear once, empty (got {values})"
+        assert f"`{name}`" in readme, f"README does not name {name}"
+
+
+def test_airflow_uses_one_named_admin_not_all_admins(services):
+    for name in [*AIRFLOW_SERVICES, "airflow-init"]:
+        env = services[name]["environment"]
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS"] == "False"
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"] == "admin:admin"  # user admin, role admin
+        assert "AIRFLOW_ADMIN_PASSWORD" not in env or name == "airflow-init"
+
+
+def test_airflow_init_writes_the_admin_password_file_readable_by_its_owner_only(services, tmp_path):
+    """The init command's Python, run as written (compose's $$ unescaped) on a temporary file."""
+    import json
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    init = services["airflow-init"]
+    kind, flag, script = init["command"]
+    assert (kind, flag) == ("bash", "-c")
+    assert script.index("airflow db migrate") < script.index("python - <<'PY'")
+    program = script.split("python - <<'PY'\n", 1)[1].split("\nPY", 1)[0].replace("$$", "$")
+    passwords_file = tmp_path / "passwords.json"
+    password = "s3cret-\"quoted\"-pässword"
+
+    subprocess.run(
+        [sys.executable, "-c", program],
+        env={
+            **os.environ,
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords_file),
+            "AIRFLOW_ADMIN_PASSWORD": password,
+        },
+        check=True,
+    )
+
+    assert json.loads(passwords_file.read_text(encoding="utf-8")) == {"admin": password}
+    assert stat.S_IMODE(passwords_file.stat().st_mode) == 0o600
+    assert init["environment"]["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] == (
+        "/opt/airflow/auth/passwords.json"
+    )
+
+
 def test_superset_image_has_a_duckdb_that_opens_the_serving_file(services):
     pins = pip_pins(services["superset"])
 

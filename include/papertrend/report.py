@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shlex
+from pathlib import Path
+
 from papertrend.settings import Settings, get_settings
 
 MARTS = ("papers", "topics", "paper_topics", "paper_links", "digest_appearances", "topic_daily_trends")
@@ -46,6 +50,13 @@ def pipeline_report(settings: Settings | None = None) -> str:
         f"marts as Parquet:              {settings.marts_dir}",
         f"Great Expectations Data Docs:  {settings.gx_docs_dir / 'index.html'}",
         f"dbt docs:                      {settings.dbt_docs_dir / 'index.html'}",
-        f"query it:  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{serving}', read_only=True).sql('from papers limit 5'))\"",
+        f"query it:  .venv/bin/python -c {shlex.quote(_example_code(serving))}",
     ]
     return "\n".join(lines)
+
+
+def _example_code(serving: Path) -> str:
+    """A Python one-liner opening the serving file; copied to a shell as printed,
+    whatever quotes the data root holds (the path is a JSON, so Python, string)."""
+    path = json.dumps(str(serving))
+    return f'import duckdb; print(duckdb.connect({path}, read_only=True).sql("from papers limit 5"))'

@@ -20,6 +20,11 @@ SAMPLES_DIR = PROJECT_ROOT / "samples" / "digests"
 # A digest is a few hundred KB; anything this large is not a digest and would
 # only exhaust memory in the parser.
 DEFAULT_MAX_DUMP_BYTES = 50 * 1024 * 1024
+# The HTTP source: one day's fetch (every page, retries and redirects included)
+# must finish within this many seconds, and its bodies may total at most this
+# many bytes (a day of the API is well under 1 MiB; more is a broken or hostile server).
+DEFAULT_HTTP_DEADLINE_SECONDS = 600.0
+DEFAULT_HTTP_MAX_BODY_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,8 @@ class Settings:
     max_dump_bytes: int = DEFAULT_MAX_DUMP_BYTES
     http_timeout_seconds: float = 30.0
     http_max_retries: int = 5
+    http_deadline_seconds: float = DEFAULT_HTTP_DEADLINE_SECONDS
+    http_max_body_bytes: int = DEFAULT_HTTP_MAX_BODY_BYTES
     # The ingest run waits for a day's digest until this many hours after the
     # day began (UTC), then fails. A float, so a test can set a deadline seconds away.
     digest_deadline_hours: float = 36
@@ -97,5 +104,11 @@ def get_settings() -> Settings:
         max_dump_bytes=int(os.environ.get("PAPERTREND_MAX_DUMP_BYTES", DEFAULT_MAX_DUMP_BYTES)),
         http_timeout_seconds=float(os.environ.get("PAPERTREND_HTTP_TIMEOUT_SECONDS", 30)),
         http_max_retries=int(os.environ.get("PAPERTREND_HTTP_MAX_RETRIES", 5)),
+        http_deadline_seconds=float(
+            os.environ.get("PAPERTREND_HTTP_DEADLINE_SECONDS", DEFAULT_HTTP_DEADLINE_SECONDS)
+        ),
+        http_max_body_bytes=int(
+            os.environ.get("PAPERTREND_HTTP_MAX_BODY_BYTES", DEFAULT_HTTP_MAX_BODY_BYTES)
+        ),
         digest_deadline_hours=float(os.environ.get("PAPERTREND_DIGEST_DEADLINE_HOURS", 36)),
     )

@@ -53,6 +53,14 @@ def test_dag_is_documented_tagged_owned_and_retried(dags, dag_id):
     assert str(dag.start_date.tzinfo) == "UTC"
 
 
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAG_IDS))
+def test_every_task_has_an_execution_timeout(dags, dag_id):
+    """A hung try (a stuck HTTP read, a runaway build) is killed instead of holding a slot forever."""
+    for task in dags[dag_id].tasks:
+        assert isinstance(task.execution_timeout, timedelta), f"{task.task_id} has no execution_timeout"
+        assert timedelta(0) < task.execution_timeout <= timedelta(hours=6), task.task_id
+
+
 def test_build_warehouse_is_scheduled_on_the_lake_and_publishes_the_warehouse(dags):
     from papertrend.assets import LAKE, WAREHOUSE
 

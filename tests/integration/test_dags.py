@@ -227,7 +227,8 @@ def daily_papers_server() -> Iterator[tuple[str, list[str]]]:
             requests_seen.append(self.path)
             url = urlsplit(self.path)
             query_args = {key: values[0] for key, values in parse_qs(url.query).items()}
-            if url.path != "/api/daily_papers" or query_args.get("date") != DAY_2.date().isoformat():
+            # Under any prefix: the tests assert which path was asked for.
+            if not url.path.endswith("/api/daily_papers") or query_args.get("date") != DAY_2.date().isoformat():
                 status, payload = 404, {"error": "no daily papers for this date"}
             else:
                 status, payload = 200, items if query_args.get("p", "0") == "0" else []
@@ -269,6 +270,20 @@ def test_http_source_fetches_into_the_inbox_and_lands_the_day(
     table = pq.read_table(papertrend_data_dir / "lake" / "digest_entries" / "digest_date=2025-07-02")
     assert table.num_rows == 2
     assert set(table.column("source_format").to_pylist()) == {"hf_api"}
+
+
+def test_http_source_keeps_the_path_of_the_connection(
+    papertrend_data_dir, run_dag, monkeypatch, daily_papers_server
+):
+    """A mirror serving the API under a prefix: the connection's path is not dropped."""
+    base_url, requests_seen = daily_papers_server
+    monkeypatch.setenv("AIRFLOW_CONN_PAPERTREND_HF_API", base_url + "/some/prefix")
+
+    outcome = run_dag("ingest_digests", logical_date=DAY_2)
+
+    assert outcome.state == "success", outcome.task_states
+    assert requests_seen and all(path.startswith("/some/prefix/api/daily_papers?") for path in requests_seen)
+    assert (papertrend_data_dir / "inbox" / "2025-07-02_hf_daily_papers.json").is_file()
 
 
 def test_backfill_lands_every_day_of_the_range_in_one_run(papertrend_data_dir, run_dag, asset_event_count):

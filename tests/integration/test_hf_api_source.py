@@ -29,6 +29,12 @@ class Reply:
     body: bytes = b"[]"
     headers: dict[str, str] = field(default_factory=dict)
     delay_seconds: float = 0.0
+    # Send the body a byte at a time, this far apart (a slow drip).
+    drip_seconds: float = 0.0
+    # Declare the full Content-Length but send only this many bytes, then hang up.
+    cut_after: int | None = None
+    # Without Content-Length the body simply runs until the server closes.
+    declare_length: bool = True
 
 
 def json_reply(payload: object, status: int = 200, **headers: str) -> Reply:
@@ -43,10 +49,11 @@ class FakeHub:
     base_url: str
     respond: Callable[[dict[str, str], int], Reply] = lambda query, attempt: Reply()
     requests: list[dict[str, str]] = field(default_factory=list)
+    bytes_dripped: int = 0
 
     def handle(self, path: str, query: dict[str, str]) -> Reply:
         self.requests.append({"path": path, **query})
-        if path != "/api/daily_papers":
+        if not path.endswith("/api/daily_papers"):
             return Reply(404, b"not found")
         return self.respond(query, len(self.requests))
 
@@ -94,9 +101,18 @@ def hub() -> Iterator[FakeHub]:
                 self.send_response(reply.status)
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", str(len(reply.body)))
+                if reply.declare_length:
+                    self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(reply.body)
+                body = reply.body if reply.cut_after is None else reply.body[: reply.cut_after]
+                if reply.drip_seconds:
+                    for byte in body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        hub.bytes_dripped += 1
+                        time.sleep(reply.drip_seconds)
+                else:
+                    self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up waiting (the timeout test)
 
@@ -312,3 +328,151 @@ def test_defaults_come_from_settings(hub, tmp_path, monkeypatch):
         fetch_daily_papers(hub.base_url, DAY, tmp_path)
 
     assert len(hub.requests) == 1
+
+
+# -- bounds: deadline, redirects, size, cut bodies, the connection's path -------------
+
+
+def test_a_body_dripped_slower_than_the_deadline_is_cut_and_nothing_is_written(hub, tmp_path):
+    """Each byte arrives well within the read timeout, so only a total deadline stops it."""
+    body = json.dumps([paper_item(1)]).encode()
+    hub.respond = lambda query, attempt: Reply(200, body, drip_seconds=0.02)
+
+    with pytest.raises(FetchError, match="deadline of 0.5 s for the whole fetch passed") as error:
+        fetch_daily_papers(hub.base_url, DAY, tmp_path, deadline_seconds=0.5, **FAST)
+
+    assert "reading the body" in error.value.rule
+    assert len(hub.requests) == 1  # a passed deadline is not retried
+    assert hub.bytes_dripped < len(body), "the whole body was read"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_retries_stop_at_the_deadline_whatever_retry_after_asks(hub, tmp_path):
+    hub.respond = lambda query, attempt: Reply(503, b"busy", {"Retry-After": "30"})
+
+    passed = "deadline of 2 s for the whole fetch passed before a retry"
+    with pytest.raises(FetchError, match=passed):
+        fetch_daily_papers(hub.base_url, DAY, tmp_path, deadline_seconds=2, **FAST)
+
+    assert len(hub.requests) == 1  # it did not sleep 30 s for a second try
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_deadline_comes_from_settings(hub, tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERTREND_HTTP_DEADLINE_SECONDS", "0.3")
+    body = json.dumps([paper_item(1)]).encode()
+    hub.respond = lambda query, attempt: Reply(200, body, drip_seconds=0.02)
+
+    with pytest.raises(FetchError, match="deadline of 0.3 s"):
+        fetch_daily_papers(hub.base_url, DAY, tmp_path, **FAST)
+
+
+def test_a_redirect_to_another_host_is_refused_with_a_clear_message(hub, tmp_path):
+    # localhost is this very server under another host name: had the redirect been
+    # followed, it would show up as a second request.
+    other_host = hub.base_url.replace("127.0.0.1", "localhost")
+
+    def respond(query, attempt):
+        if attempt == 1:
+            location = f"{other_host}/api/daily_papers?date={query['date']}&limit=100&p=0"
+            return Reply(302, b"", {"Location": location})
+        return json_reply([paper_item(1)])
+
+    hub.respond = respond
+
+    with pytest.raises(FetchError, match="redirect to http://localhost:.* refused") as error:
+        fetch_daily_papers(hub.base_url, DAY, tmp_path, **FAST)
+
+    assert f"only redirects within {hub.base_url} are followed" in error.value.rule
+    assert len(hub.requests) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_redirect_on_the_same_host_is_followed(hub, tmp_path):
+    items = [paper_item(1)]
+
+    def respond(query, attempt):
+        if hub.requests[-1]["path"] == "/api/daily_papers":
+            moved = "/v2/api/daily_papers?" + "&".join(f"{k}={v}" for k, v in query.items())
+            return Reply(301, b"", {"Location": moved})
+        return json_reply(items)
+
+    hub.respond = respond
+
+    dump = fetch_daily_papers(hub.base_url, DAY, tmp_path, **FAST)
+
+    assert [r["path"] for r in hub.requests] == ["/api/daily_papers", "/v2/api/daily_papers"]
+    assert json.loads(dump.read_text(encoding="utf-8")) == items
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["declared", "undeclared"])
+def test_a_body_over_the_size_cap_is_refused_and_nothing_is_written(hub, tmp_path, declare_length):
+    body = json.dumps([paper_item(n) for n in range(50)]).encode()
+    hub.respond = lambda query, attempt: Reply(
+        200, body, {"Content-Type": "application/json"}, declare_length=declare_length
+    )
+
+    with pytest.raises(FetchError, match="response too large") as error:
+        fetch_daily_papers(hub.base_url, DAY, tmp_path, max_body_bytes=1000, **FAST)
+
+    assert "at most 1,000 bytes" in error.value.rule
+    assert len(hub.requests) == 1  # too large is not retried: it would come back the same
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_size_cap_comes_from_settings_and_counts_every_page(hub, tmp_path, monkeypatch):
+    items = [paper_item(n) for n in range(20)]
+    page_bytes = len(json.dumps(items[:10]).encode())
+    monkeypatch.setenv("PAPERTREND_HTTP_MAX_BODY_BYTES", str(page_bytes + page_bytes // 2))
+    hub.respond = paged(items)
+
+    with pytest.raises(FetchError, match=r"page 1\): response too large"):
+        fetch_daily_papers(hub.base_url, DAY, tmp_path, limit=10, **FAST)
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_body_cut_mid_transfer_is_retried_and_then_succeeds(hub, tmp_path):
+    items = [paper_item(n) for n in range(3)]
+    body = json.dumps(items).encode()
+    hub.respond = lambda query, attempt: Reply(200, body, cut_after=20 if attempt == 1 else None)
+
+    dump = fetch_daily_papers(hub.base_url, DAY, tmp_path, **FAST)
+
+    assert len(hub.requests) == 2
+    assert json.loads(dump.read_text(encoding="utf-8")) == items
+
+
+def test_a_body_cut_every_time_fails_after_the_retries_and_writes_nothing(hub, tmp_path):
+    body = json.dumps([paper_item(1)]).encode()
+    hub.respond = lambda query, attempt: Reply(200, body, cut_after=20)
+
+    with pytest.raises(FetchError, match="request failed after retries: body cut mid-transfer"):
+        fetch_daily_papers(hub.base_url, DAY, tmp_path, **{**FAST, "max_retries": 2})
+
+    assert len(hub.requests) == 3  # the first try and two retries
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_base_url_with_a_path_is_requested_under_that_path(hub, tmp_path):
+    hub.respond = paged([paper_item(1)])
+
+    assert fetch_daily_papers(hub.base_url + "/some/prefix", DAY, tmp_path, **FAST) is not None
+    assert [r["path"] for r in hub.requests] == ["/some/prefix/api/daily_papers"]
+
+
+@pytest.mark.parametrize(
+    ("uri", "base_url"),
+    [
+        ("https://huggingface.co", "https://huggingface.co"),
+        ("https://mirror.example/some/prefix", "https://mirror.example/some/prefix"),
+        ("http://127.0.0.1:8123/some/prefix/", "http://127.0.0.1:8123/some/prefix"),
+    ],
+)
+def test_the_connection_s_path_is_part_of_the_base_url(uri, base_url):
+    from airflow.models.connection import Connection
+
+    from papertrend.sources.hf_api import base_url_from_connection
+
+    conn = Connection(uri=uri)
+    assert base_url_from_connection(conn.conn_type, conn.host, conn.port, conn.schema) == base_url

@@ -15,18 +15,38 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     rename it into place. The rename is atomic on one filesystem, so readers see
     the old file or the new one, never a partial one; on any failure the
     temporary file is removed and ``target`` is left as it was. Temporary names
-    start with a dot and end in ``.tmp`` so ``*.parquet`` globs never match them."""
+    start with a dot and end in ``.tmp`` so ``*.parquet`` globs never match them.
+    The file gets the mode any new file gets (``0o666`` less the umask), not
+    ``mkstemp``'s private 0600: the lake and the raw archive are as readable as
+    the serving file and the marts, which DuckDB creates."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(handle)
     temp_path = Path(temp_name)
     try:
         write(temp_path)
+        os.chmod(temp_path, new_file_mode())
         os.replace(temp_path, target)
     except BaseException:
         temp_path.unlink(missing_ok=True)
         raise
     return target
+
+
+def new_file_mode() -> int:
+    """``0o666`` less the process's umask: the mode ``open()`` gives a new file."""
+    try:
+        # Linux reports the umask without changing it (os.umask can only set it,
+        # and setting it, even back, races with other threads creating files).
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_bytes_atomically(target: Path, data: bytes) -> Path:

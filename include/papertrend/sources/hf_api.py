@@ -6,19 +6,33 @@ written where the inbox expects dumps (``YYYY-MM-DD_hf_daily_papers.json``), so
 an HTTP digest is landed exactly like one dropped into the inbox by hand.
 
 Retries are urllib3's ``Retry`` on the session's adapter: exponential backoff on
-connection errors, read timeouts, 429 and 5xx, honouring ``Retry-After``.
+connection errors, read timeouts, 429 and 5xx, honouring ``Retry-After``. A body
+cut mid-transfer (the connection dropped, a chunk or ``Content-Length`` short,
+a read timing out between chunks) is retried here, with the same backoff.
+
+Bounds, so a broken or hostile server cannot hold a task or fill a disk: one
+total deadline per fetch (every page, retry and redirect; a body dripped slowly
+enough to dodge the per-read timeout is cut when it passes), a cap on the bytes
+of the bodies (decompressed), and redirects followed only within the base URL's
+origin (scheme, host and port): a redirect elsewhere is refused, it would send
+the request, and what it serves, to a host nobody configured.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from papertrend.landing.files import write_bytes_atomically
@@ -33,6 +47,16 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_MAX_PAGES = 50
 # Never sleep longer than this on a server's Retry-After, whatever it asks for.
 MAX_RETRY_AFTER_SECONDS = 300
+# Same-origin redirects followed per request before giving up (a loop otherwise).
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Bytes asked for per read of a body; a read returns what has arrived, so the
+# deadline is checked at least once per packet, however slowly they come.
+READ_CHUNK_BYTES = 64 * 1024
+DEFAULT_PORTS = {"http": 80, "https": 443}
+# A body that stops short: the connection dropped (IncompleteRead and friends are
+# ProtocolErrors), requests' wrapper of the same, or a read timing out mid-body.
+CUT_BODY_ERRORS = (ProtocolError, ReadTimeoutError, requests.exceptions.ChunkedEncodingError)
 
 
 class FetchError(RuntimeError):
@@ -49,13 +73,73 @@ def dump_file_name(day: date) -> str:
     return f"{day.isoformat()}_hf_daily_papers.json"
 
 
-def retrying_session(max_retries: int, backoff_factor: float = 1.0) -> requests.Session:
+def base_url_from_connection(
+    conn_type: str | None, host: str | None, port: int | None, schema: str | None
+) -> str:
+    """The API base URL an Airflow connection describes, its path included.
+
+    ``AIRFLOW_CONN_PAPERTREND_HF_API=https://mirror.example/some/prefix`` parses
+    into conn_type ``https``, host ``mirror.example`` and schema (Airflow's name
+    for the URI path) ``some/prefix``: the API is then requested under
+    ``/some/prefix/api/daily_papers``. A host typed in the UI with its scheme
+    (``https://mirror.example/some/prefix``) is taken as the whole base URL.
+    """
+    host = (host or "").strip()
+    if not host:
+        raise ValueError("the connection has no host")
+    if "://" in host:
+        return host.rstrip("/")
+    scheme = conn_type if conn_type in ("http", "https") else "https"
+    netloc = f"{host}:{port}" if port else host
+    path = (schema or "").strip("/")
+    return f"{scheme}://{netloc}" + (f"/{path}" if path else "")
+
+
+class DeadlineReached(urllib3.exceptions.HTTPError):
+    """A retry would sleep past the fetch's deadline."""
+
+    def __init__(self, pause: float) -> None:
+        super().__init__(f"the next retry would wait {pause:g} s, past the deadline")
+        self.pause = pause
+
+
+class DeadlineRetry(Retry):
+    """urllib3's ``Retry`` that gives up rather than sleep past ``deadline``
+    (a ``time.monotonic()`` value), whether the wait is its backoff or a
+    server's ``Retry-After``."""
+
+    def __init__(self, *args: Any, deadline: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline = deadline
+
+    def new(self, **kw: Any) -> DeadlineRetry:
+        kw.setdefault("deadline", self.deadline)
+        return super().new(**kw)
+
+    def sleep(self, response: Any = None) -> None:
+        if self.deadline is not None:
+            pause = None
+            if self.respect_retry_after_header and response is not None:
+                pause = self.get_retry_after(response)
+            if pause is None:
+                pause = self.get_backoff_time()
+            pause = min(pause, MAX_RETRY_AFTER_SECONDS)
+            if time.monotonic() + pause >= self.deadline:
+                raise DeadlineReached(pause)
+        super().sleep(response)
+
+
+def retrying_session(
+    max_retries: int, backoff_factor: float = 1.0, deadline: float | None = None
+) -> requests.Session:
     """A session that retries idempotent GETs with exponential backoff.
 
     Sleeps are ``backoff_factor * 2**(n-1)`` seconds between attempts (the first
-    retry is immediate), or what the server's ``Retry-After`` asks for on 429/503.
+    retry is immediate), or what the server's ``Retry-After`` asks for on 429/503;
+    never past ``deadline`` (``time.monotonic()``), when given.
     """
-    retry = Retry(
+    retry = DeadlineRetry(
+        deadline=deadline,
         total=max_retries,
         connect=max_retries,
         read=max_retries,
@@ -87,6 +171,8 @@ def fetch_daily_papers(
     max_retries: int | None = None,
     backoff_factor: float = 1.0,
     max_pages: int = DEFAULT_MAX_PAGES,
+    deadline_seconds: float | None = None,
+    max_body_bytes: int | None = None,
     session: requests.Session | None = None,
 ) -> Path | None:
     """Fetch every page of ``day`` and write them as one raw dump in ``dest_dir``.
@@ -94,21 +180,36 @@ def fetch_daily_papers(
     Returns the dump path, or None when the API has no digest for the day (404 or
     an empty list). Raises ``FetchError`` when the API stays unreachable after the
     retries, answers with an error status, or serves something that is not a JSON
-    list of objects; nothing is written then. ``timeout`` bounds the connect and
-    each read (seconds). A caller-supplied ``session`` is used as is: build it with
+    list of objects, redirects to another host, passes ``deadline_seconds`` for the
+    whole fetch or serves more than ``max_body_bytes``; nothing is written then.
+    ``timeout`` bounds the connect and each read (seconds). The defaults come from
+    the settings. A caller-supplied ``session`` is used as is: build it with
     ``retrying_session`` to keep the retries.
     """
     settings = get_settings()
     timeout = settings.http_timeout_seconds if timeout is None else timeout
     max_retries = settings.http_max_retries if max_retries is None else max_retries
+    if deadline_seconds is None:
+        deadline_seconds = settings.http_deadline_seconds
+    max_body_bytes = settings.http_max_body_bytes if max_body_bytes is None else max_body_bytes
     if limit < 1:
         raise ValueError(f"limit must be positive, got {limit}")
 
+    deadline = time.monotonic() + deadline_seconds
     own_session = session is None
     if session is None:
-        session = retrying_session(max_retries, backoff_factor)
+        session = retrying_session(max_retries, backoff_factor, deadline)
+    fetch = _Fetch(
+        session=session,
+        timeout=timeout,
+        max_retries=max_retries,
+        backoff_factor=backoff_factor,
+        deadline_seconds=deadline_seconds,
+        deadline=deadline,
+        max_body_bytes=max_body_bytes,
+    )
     try:
-        items = _fetch_all_pages(session, base_url, day, limit, timeout, max_pages)
+        items = _fetch_all_pages(fetch, base_url, day, limit, max_pages)
     finally:
         if own_session:
             session.close()
@@ -123,19 +224,35 @@ def fetch_daily_papers(
     return dest
 
 
+@dataclass
+class _Fetch:
+    """One day's fetch: its session and the bounds every request of it shares."""
+
+    session: requests.Session
+    timeout: float
+    max_retries: int
+    backoff_factor: float
+    deadline_seconds: float
+    deadline: float  # time.monotonic() value
+    max_body_bytes: int
+    body_bytes: int = 0  # read so far, over every page
+
+    def remaining_seconds(self) -> float:
+        return self.deadline - time.monotonic()
+
+
 def _fetch_all_pages(
-    session: requests.Session,
+    fetch: _Fetch,
     base_url: str,
     day: date,
     limit: int,
-    timeout: float,
     max_pages: int,
 ) -> list[dict[str, Any]]:
     url = base_url.rstrip("/") + DAILY_PAPERS_PATH
     items: list[dict[str, Any]] = []
     for page in range(max_pages):
         params = {"date": day.isoformat(), "limit": limit, "p": page}
-        page_items = _fetch_page(session, url, params, page, timeout)
+        page_items = _fetch_page(fetch, url, params, page)
         if page_items is None:
             # 404 on the first page: no digest that day. On a later page: the
             # pages ran out exactly at a page boundary.
@@ -151,31 +268,135 @@ def _fetch_all_pages(
 
 
 def _fetch_page(
-    session: requests.Session,
+    fetch: _Fetch,
     url: str,
     params: dict[str, Any],
     page: int,
-    timeout: float,
 ) -> list[dict[str, Any]] | None:
     full_url = requests.Request("GET", url, params=params).prepare().url or url
-    try:
-        response = session.get(url, params=params, timeout=timeout)
-    except requests.RequestException as exc:
-        raise FetchError(full_url, page, f"request failed after retries: {exc}") from exc
-
-    if response.status_code == 404:
+    body = _get_body_retrying_cut_bodies(fetch, full_url, page)
+    if body is None:
         return None
-    if not response.ok:
-        raise FetchError(full_url, page, f"HTTP {response.status_code} {response.reason}")
     try:
-        body = response.json()
+        parsed = json.loads(body)
     except ValueError as exc:
         raise FetchError(full_url, page, f"response is not valid JSON: {exc}") from exc
-    if not isinstance(body, list):
-        raise FetchError(full_url, page, f"expected a JSON list, got {type(body).__name__}")
-    for position, item in enumerate(body):
+    if not isinstance(parsed, list):
+        raise FetchError(full_url, page, f"expected a JSON list, got {type(parsed).__name__}")
+    for position, item in enumerate(parsed):
         if not isinstance(item, dict):
             raise FetchError(
                 full_url, page, f"item {position} is {type(item).__name__}, expected an object"
             )
-    return body
+    return parsed
+
+
+def _get_body_retrying_cut_bodies(fetch: _Fetch, full_url: str, page: int) -> bytes | None:
+    """The body of ``full_url`` (None on 404). urllib3 retries what fails before
+    the body starts; a body cut mid-transfer is retried here, with the same
+    backoff and number of retries, within the fetch's deadline."""
+    for retry in range(fetch.max_retries + 1):
+        try:
+            response = _get_following_same_origin_redirects(fetch, full_url, page)
+            with response:
+                if response.status_code == 404:
+                    return None
+                if not response.ok:
+                    status = f"HTTP {response.status_code} {response.reason}"
+                    raise FetchError(full_url, page, status)
+                return _read_body(fetch, response, full_url, page)
+        except CUT_BODY_ERRORS as exc:
+            if retry == fetch.max_retries:
+                raise FetchError(
+                    full_url, page, f"request failed after retries: body cut mid-transfer: {exc}"
+                ) from exc
+            pause = min(fetch.backoff_factor * 2**retry, MAX_RETRY_AFTER_SECONDS)
+            if pause >= fetch.remaining_seconds():
+                _raise_deadline_passed(fetch, full_url, page, f"before retrying a cut body ({exc})")
+            log.warning("%s: body cut mid-transfer (%s); retrying in %.1f s", full_url, exc, pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable: the last retry returns or raises")
+
+
+def _get_following_same_origin_redirects(
+    fetch: _Fetch, full_url: str, page: int
+) -> requests.Response:
+    """GET with headers read and the body not yet; redirects are followed only
+    while they stay on the origin (scheme, host, port) of ``full_url``."""
+    origin = _origin(full_url)
+    url = full_url
+    for _ in range(MAX_REDIRECTS + 1):
+        remaining = fetch.remaining_seconds()
+        if remaining <= 0:
+            _raise_deadline_passed(fetch, full_url, page, f"before requesting {url}")
+        try:
+            response = fetch.session.get(
+                url, timeout=min(fetch.timeout, remaining), stream=True, allow_redirects=False
+            )
+        except DeadlineReached as exc:
+            _raise_deadline_passed(fetch, full_url, page, f"before a retry ({exc})")
+        except requests.RequestException as exc:
+            raise FetchError(full_url, page, f"request failed after retries: {exc}") from exc
+        if response.status_code not in REDIRECT_STATUSES or "location" not in response.headers:
+            return response
+        target = urljoin(url, response.headers["location"])
+        response.close()
+        if _origin(target) != origin:
+            raise FetchError(
+                full_url,
+                page,
+                f"HTTP {response.status_code} redirect to {target} refused: only redirects "
+                f"within {origin[0]}://{origin[1]}:{origin[2]} are followed (if the API moved, "
+                "point the connection at its new host)",
+            )
+        log.info("%s: HTTP %s redirect to %s (same host)", url, response.status_code, target)
+        url = target
+    raise FetchError(full_url, page, f"more than {MAX_REDIRECTS} redirects")
+
+
+def _read_body(fetch: _Fetch, response: requests.Response, full_url: str, page: int) -> bytes:
+    """Read the body a packet at a time, so the deadline and the size cap are
+    enforced however slowly, and however much, the server sends."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and fetch.body_bytes + int(declared) > fetch.max_body_bytes:
+        raise FetchError(full_url, page, _too_large(fetch, f"declares {int(declared):,} bytes"))
+    chunks = []
+    received = 0
+    while True:
+        if fetch.remaining_seconds() <= 0:
+            when = f"reading the body ({received:,} bytes so far)"
+            _raise_deadline_passed(fetch, full_url, page, when)
+        # decode_content: the cap counts decompressed bytes (a gzip bomb is cut too).
+        chunk = response.raw.read1(READ_CHUNK_BYTES, decode_content=True)
+        if not chunk:
+            break
+        received += len(chunk)
+        if fetch.body_bytes + received > fetch.max_body_bytes:
+            too_large = _too_large(fetch, f"sent more than {received:,} bytes")
+            raise FetchError(full_url, page, too_large)
+        chunks.append(chunk)
+    fetch.body_bytes += received
+    return b"".join(chunks)
+
+
+def _too_large(fetch: _Fetch, what: str) -> str:
+    return (
+        f"response too large: it {what}, and a fetch may read at most "
+        f"{fetch.max_body_bytes:,} bytes ({fetch.body_bytes:,} already read from earlier "
+        "pages; PAPERTREND_HTTP_MAX_BODY_BYTES)"
+    )
+
+
+def _raise_deadline_passed(fetch: _Fetch, full_url: str, page: int, when: str) -> None:
+    raise FetchError(
+        full_url,
+        page,
+        f"deadline of {fetch.deadline_seconds:g} s for the whole fetch passed {when}; "
+        "the server is too slow or drips its answer (PAPERTREND_HTTP_DEADLINE_SECONDS)",
+    )
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)

@@ -241,9 +241,11 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
             for mart in marts:
                 target = settings.marts_dir / f"{mart.name}.parquet"
                 staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                # The path as a parameter: a data root may hold quotes.
                 con.execute(
-                    f"COPY (SELECT * FROM {MARTS_SCHEMA}.\"{mart.name}\") TO '{staged}' "
-                    "(FORMAT parquet, COMPRESSION zstd)"
+                    f"COPY (SELECT * FROM {MARTS_SCHEMA}.\"{mart.name}\") TO ? "
+                    "(FORMAT parquet, COMPRESSION zstd)",
+                    [str(staged)],
                 )
                 staged_marts[staged] = target
                 row_counts[mart.name] = con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{mart.name}"').fetchone()[0]
