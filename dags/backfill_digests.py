@@ -6,6 +6,10 @@ Loads history in one go: every inbox dump for the days from `first_day` to
 then `build_warehouse` runs **once** (through the `papertrend_lake` asset),
 instead of one full DAG run per day.
 
+With the `papertrend_hf_api` connection, the days without an inbox dump are
+fetched from the daily-papers API first, a **month per request series**
+(`month=YYYY-MM`), split into one dump per day exactly as a daily fetch writes it.
+
 Trigger it by hand with the two params. The same batch path outside Airflow:
 `papertrend backfill FOLDER`. Rejected dumps are quarantined; the accepted days
 are landed and announced (the warehouse is rebuilt with them), then
@@ -55,12 +59,13 @@ def backfill_digests():
 
         from papertrend.ingest import IngestRejected
         from papertrend.pipeline import NothingNew, dumps_between, ingest_batch
+        from papertrend.sources.connection import http_base_url
         from papertrend.task_outcomes import fail, skip
 
         first_day, last_day = date.fromisoformat(params["first_day"]), date.fromisoformat(params["last_day"])
-        dumps = dumps_between(first_day, last_day)
+        dumps = dumps_between(first_day, last_day, http_base_url=http_base_url())
         if not dumps:
-            skip(f"no dumps in the inbox for {first_day}..{last_day}")
+            skip(f"no dumps in the inbox (or from the HTTP source) for {first_day}..{last_day}")
         try:
             # No single date: each dump's date comes from its own name or `date` field.
             return ingest_batch(dumps, None)

@@ -37,7 +37,6 @@ from airflow.sdk import CronTriggerTimetable, Param, PokeReturnValue, dag, task
 
 from papertrend.assets import LAKE
 
-HTTP_CONNECTION_ID = "papertrend_hf_api"
 # How often collect_dumps looks for a late digest. Between looks the sensor is
 # rescheduled: it holds no worker slot.
 POKE_INTERVAL = timedelta(minutes=10)
@@ -80,11 +79,12 @@ def ingest_digests():
         from datetime import datetime, timezone
 
         from papertrend.pipeline import DigestOverdue, NoDigestYet, collect_dumps_for_day
+        from papertrend.sources.connection import http_base_url
         from papertrend.task_outcomes import fail
 
         day = _digest_day(params, logical_date)
         try:
-            dumps = collect_dumps_for_day(day, http_base_url=_http_base_url())
+            dumps = collect_dumps_for_day(day, http_base_url=http_base_url())
         except NoDigestYet as waiting:
             next_look = datetime.now(timezone.utc) + timedelta(seconds=task.poke_interval)
             logging.getLogger("papertrend.dags").info(
@@ -139,25 +139,6 @@ def _digest_day(params, logical_date):
     if params and params.get("digest_date"):
         return date.fromisoformat(params["digest_date"])
     return logical_date.date()
-
-
-def _http_base_url() -> str | None:
-    """The HTTP source is on when its Airflow Connection exists, e.g.
-    AIRFLOW_CONN_PAPERTREND_HF_API=https://huggingface.co (or https://mirror.example/some/prefix)"""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-
-    try:
-        connection = BaseHook.get_connection(HTTP_CONNECTION_ID)
-    except AirflowNotFoundException:
-        return None
-    from papertrend.sources.hf_api import base_url_from_connection
-
-    # The connection's path (Airflow calls it schema) is kept: a mirror may serve
-    # the API under a prefix.
-    return base_url_from_connection(
-        connection.conn_type, connection.host, connection.port, connection.schema
-    )
 
 
 ingest_digests()

@@ -101,13 +101,44 @@ def raise_for_rejections(batch: dict) -> None:
         raise IngestRejected(batch["rejected"], total=len(batch["lines"]))
 
 
-def dumps_between(first_day: date, last_day: date, settings: Settings | None = None) -> list[Path]:
-    """Every inbox dump for the days in [first_day, last_day], for a backfill."""
+def dumps_between(
+    first_day: date,
+    last_day: date,
+    settings: Settings | None = None,
+    *,
+    http_base_url: str | None = None,
+) -> list[Path]:
+    """Every inbox dump for the days in [first_day, last_day], for a backfill.
+
+    With the HTTP source on, the days that have no dump in the inbox are fetched
+    first, a month per request series (``fetch_daily_papers_range``), into the
+    inbox: one dump per day, as a daily run would fetch it. Days that already
+    have a dump keep it (no second dump for a day)."""
     from papertrend.sources.inbox import find_dumps_for_date
 
     settings = settings or get_settings()
-    days = (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
+    days = [first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+    missing = [day for day in days if not find_dumps_for_date(settings.inbox_dir, day)]
+    if missing and http_base_url:
+        _fetch_days_into_inbox(http_base_url, set(missing), settings)
     return [dump for day in days for dump in find_dumps_for_date(settings.inbox_dir, day)]
+
+
+def _fetch_days_into_inbox(http_base_url: str, days: set[date], settings: Settings) -> None:
+    """Fetch the months covering ``days`` into a scratch folder, then move only
+    those days' dumps into the inbox (each with one atomic rename)."""
+    import os
+    import tempfile
+
+    from papertrend.sources.hf_api import fetch_daily_papers_range
+
+    settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=settings.inbox_dir, prefix=".fetch-") as scratch:
+        fetched = fetch_daily_papers_range(http_base_url, min(days), max(days), Path(scratch))
+        for dump in fetched:
+            if date.fromisoformat(dump.name[:10]) in days:
+                os.replace(dump, settings.inbox_dir / dump.name)
+    log.info("fetched %d of %d missing day(s) from %s", len(fetched), len(days), http_base_url)
 
 
 def build_and_publish_warehouse(settings: Settings | None = None, full_refresh: bool = False) -> dict:

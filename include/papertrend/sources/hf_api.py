@@ -209,7 +209,7 @@ def fetch_daily_papers(
         max_body_bytes=max_body_bytes,
     )
     try:
-        items = _fetch_all_pages(fetch, base_url, day, limit, max_pages)
+        items = _fetch_all_pages(fetch, base_url, {"date": day.isoformat()}, limit, max_pages)
     finally:
         if own_session:
             session.close()
@@ -222,6 +222,93 @@ def fetch_daily_papers(
     write_bytes_atomically(dest, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode())
     log.info("Fetched %d papers for %s into %s", len(items), day, dest)
     return dest
+
+
+def fetch_daily_papers_range(
+    base_url: str,
+    first_day: date,
+    last_day: date,
+    dest_dir: Path,
+    *,
+    limit: int = 100,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+    backoff_factor: float = 1.0,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    deadline_seconds: float | None = None,
+    max_body_bytes: int | None = None,
+) -> list[Path]:
+    """Fetch ``first_day..last_day`` a month at a time and write one dump per day.
+
+    The API answers ``month=YYYY-MM`` (paged like a day) with every paper of the
+    month: a year of history is twelve request series instead of 365. Each
+    item's day is its daily-list date (:func:`item_daily_date`); the items of a
+    day keep the API's order, and each day is written exactly as
+    :func:`fetch_daily_papers` writes it, so the landing cannot tell the two
+    apart. Days without papers get no dump. Each month is one fetch with its own
+    deadline and body cap; a failure raises ``FetchError`` and the months
+    already fetched stay written (a re-run rewrites the same bytes: ``unchanged``).
+    """
+    if last_day < first_day:
+        raise ValueError(f"last_day {last_day} is before first_day {first_day}")
+    settings = get_settings()
+    timeout = settings.http_timeout_seconds if timeout is None else timeout
+    max_retries = settings.http_max_retries if max_retries is None else max_retries
+    if deadline_seconds is None:
+        deadline_seconds = settings.http_deadline_seconds
+    max_body_bytes = settings.http_max_body_bytes if max_body_bytes is None else max_body_bytes
+
+    written: list[Path] = []
+    for month in months_between(first_day, last_day):
+        deadline = time.monotonic() + deadline_seconds
+        with retrying_session(max_retries, backoff_factor, deadline) as session:
+            fetch = _Fetch(
+                session=session,
+                timeout=timeout,
+                max_retries=max_retries,
+                backoff_factor=backoff_factor,
+                deadline_seconds=deadline_seconds,
+                deadline=deadline,
+                max_body_bytes=max_body_bytes,
+            )
+            items = _fetch_all_pages(fetch, base_url, {"month": month}, limit, max_pages)
+        by_day: dict[date, list[dict[str, Any]]] = {}
+        for position, item in enumerate(items):
+            day = item_daily_date(item)
+            if day is None:
+                raise FetchError(base_url, 0, f"month {month}, item {position}: no daily date (publishedAt)")
+            if first_day <= day <= last_day:
+                by_day.setdefault(day, []).append(item)
+        for day, day_items in sorted(by_day.items()):
+            dest = dest_dir / dump_file_name(day)
+            write_bytes_atomically(dest, (json.dumps(day_items, ensure_ascii=False, indent=2) + "\n").encode())
+            written.append(dest)
+        log.info("Fetched %s: %d papers on %d day(s)", month, len(items), len(by_day))
+    return written
+
+
+def months_between(first_day: date, last_day: date) -> list[str]:
+    """The calendar months (YYYY-MM) that ``first_day..last_day`` touches."""
+    months = []
+    year, month = first_day.year, first_day.month
+    while (year, month) <= (last_day.year, last_day.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def item_daily_date(item: dict[str, Any]) -> date | None:
+    """The day an API item was on the daily list: its top-level ``publishedAt``
+    (huggingface_hub's ``PaperInfo.submitted_at`` reads the same field), else
+    ``submittedOnDailyAt``, top-level or in ``paper``. UTC date of the timestamp."""
+    paper = item.get("paper") if isinstance(item.get("paper"), dict) else {}
+    for value in (item.get("publishedAt"), item.get("submittedOnDailyAt"), paper.get("submittedOnDailyAt")):
+        if isinstance(value, str) and len(value) >= 10:
+            try:
+                return date.fromisoformat(value[:10])
+            except ValueError:
+                continue
+    return None
 
 
 @dataclass
@@ -244,14 +331,16 @@ class _Fetch:
 def _fetch_all_pages(
     fetch: _Fetch,
     base_url: str,
-    day: date,
+    period: dict[str, str],
     limit: int,
     max_pages: int,
 ) -> list[dict[str, Any]]:
+    """Every page of one period: ``{"date": "YYYY-MM-DD"}``, ``{"week": "YYYY-Www"}``
+    or ``{"month": "YYYY-MM"}``."""
     url = base_url.rstrip("/") + DAILY_PAPERS_PATH
     items: list[dict[str, Any]] = []
     for page in range(max_pages):
-        params = {"date": day.isoformat(), "limit": limit, "p": page}
+        params = {**period, "limit": limit, "p": page}
         page_items = _fetch_page(fetch, url, params, page)
         if page_items is None:
             # 404 on the first page: no digest that day. On a later page: the
