@@ -13,7 +13,8 @@ results (status, rows, seconds) are in this task's log. A failed build or test
 publishes nothing: readers keep the previous warehouse.
 
 One dbt invocation for the whole project, not a task per model: DuckDB allows a
-single writer, so per-model tasks would fight over the file.
+single writer, so per-model tasks would fight over the file. It runs in the
+`papertrend_writer` pool (one slot), so it never overlaps an ingest.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pendulum
 from airflow.sdk import dag, task
 
 from papertrend.assets import LAKE, WAREHOUSE
+from papertrend.pools import WRITER_POOL
 
 
 @dag(
@@ -37,7 +39,7 @@ from papertrend.assets import LAKE, WAREHOUSE
     doc_md=__doc__,
 )
 def build_warehouse():
-    @task(outlets=[WAREHOUSE])
+    @task(outlets=[WAREHOUSE], pool=WRITER_POOL)
     def build_and_publish() -> dict:
         from papertrend.pipeline import build_and_publish_warehouse
 

@@ -28,7 +28,8 @@ export PAPERTREND_DATA_DIR="${PAPERTREND_DATA_DIR:-$REPO/data}"
 export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-4}"
 
 mkdir -p "$AIRFLOW_HOME" "$AIRFLOW_HOME/logs"
-airflow db migrate >"$AIRFLOW_HOME/logs/db-migrate.log" 2>&1 || {
+# Then the one-slot pool of the tasks that write the data root (papertrend.pools).
+{ airflow db migrate && python -m papertrend.pools; } >"$AIRFLOW_HOME/logs/db-migrate.log" 2>&1 || {
     cat "$AIRFLOW_HOME/logs/db-migrate.log" >&2
     exit 1
 }

@@ -49,3 +49,11 @@ def test_a_killed_writer_leaves_no_lock_behind(data_root, tmp_path):
 
     assert after.returncode == 0, after.stderr
     assert after.stdout.startswith("landed")
+
+
+def test_the_writer_pool_exists_with_one_slot(airflow_db):
+    from airflow.models.pool import Pool
+
+    from papertrend.pools import WRITER_POOL
+
+    assert Pool.get_pool(WRITER_POOL).slots == 1
