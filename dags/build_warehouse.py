@@ -5,9 +5,10 @@ Builds the DuckDB warehouse from the lake and publishes it, whenever
 `ingest_digests` (or `backfill_digests`) updates the `papertrend_lake` asset.
 
 **build_and_publish**: one `dbt build` (models and tests) into a build file;
-only if every model and test passed, the file is checkpointed and atomically
-swapped in as `$PAPERTREND_DATA_DIR/warehouse/serving/warehouse.duckdb`, every
-mart is exported as Parquet under `warehouse/marts/`, and `dbt docs generate`
+only if every model and test passed, its marts are copied into a new serving
+file and exported as Parquet, and both are switched in together (one rename)
+as `$PAPERTREND_DATA_DIR/warehouse/serving/warehouse.duckdb` and
+`warehouse/marts/`, and `dbt docs generate`
 writes the docs site to `$PAPERTREND_DATA_DIR/docs/dbt/`. dbt's per-model
 results (status, rows, seconds) are in this task's log. A failed build or test
 publishes nothing: readers keep the previous warehouse.
