@@ -328,7 +328,10 @@ def _run_quality_gate(
                 outcomes[id(item)] = _quarantine_failed_validation(settings, item, result)
                 continue
             held = holds.get(item.digest_date, item.lake_sha256)
-            status = "unchanged" if held == item.sha256 else "landed" if held is None else "replaced"
+            if held == item.sha256:
+                status = "unchanged"
+            else:
+                status = "landed" if held is None else "replaced"
             outcome = IngestOutcome(
                 item.source_uri, status, item.digest_date, item.row_count, item.source_format
             )

@@ -42,19 +42,22 @@ def test_a_build_killed_at_its_publish_leaves_serving_file_and_marts_of_one_buil
     assert parquet_counts(data_root) == first
     ingest_or_raise([HF_API_SAMPLE])
 
-    # Killed right after its first rename in serving/: the publish itself.
+    versions_dir = data_root.serving_db_path.parent / "versions"
+    # The first rename in serving/ is the publish: killed just before it, then just after it.
     serving_dir = f"{data_root.serving_db_path.parent}/"
+    assert run_killed("os:replace", "kill-before", ["build"], match=serving_dir) == -9
+    assert serving_counts(data_root) == parquet_counts(data_root) == first
+    assert len(list(versions_dir.iterdir())) == 2  # the served one and the killed build's
+
     assert run_killed("os:replace", "kill-after", ["build"], match=serving_dir) == -9
-
-    assert parquet_counts(data_root) == serving_counts(data_root)
-
-    build(data_root)
     second = serving_counts(data_root)
     assert parquet_counts(data_root) == second
     assert second["digest_appearances"] == first["digest_appearances"] + 2
-    # Nothing of the killed publish stays: the served version and the one before it.
-    versions = sorted(p.name for p in (data_root.serving_db_path.parent / "versions").iterdir())
-    assert len(versions) == 2
+
+    build(data_root)
+    assert serving_counts(data_root) == parquet_counts(data_root) == second
+    # The next build swept the killed ones: the served version and the one before it stay.
+    assert len(list(versions_dir.iterdir())) == 2
     assert not list(data_root.warehouse_dir.rglob(".*.tmp"))
 
 
