@@ -22,6 +22,13 @@ from pathlib import Path
 
 CLI = Path(sys.executable).parent / "papertrend"
 
+
+def operator_env() -> dict[str, str]:
+    """This process's environment as an operator's shell has it: without the
+    AIRFLOW_CTX_* variables an in-process dag.test() leaves behind (a writer
+    describes itself by them)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CTX_")}
+
 HOOKED_CLI = r"""
 import importlib, os, signal, sys, time
 from pathlib import Path
@@ -57,14 +64,14 @@ sys.exit(main(cli_args))
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     """``papertrend *args`` as an operator runs it, on the test's data root."""
-    return subprocess.run([str(CLI), *args], capture_output=True, text=True, env=os.environ.copy(), timeout=600)
+    return subprocess.run([str(CLI), *args], capture_output=True, text=True, env=operator_env(), timeout=600)
 
 
 def run_killed(target: str, action: str, cli_args: list[str], *, nth: int = 1, match: str = "") -> int:
     """Run ``papertrend *cli_args`` until the hook kills it; returns the exit status (-9 when killed)."""
     result = subprocess.run(
         [sys.executable, "-c", HOOKED_CLI, target, action, str(nth), match, "-", *cli_args],
-        env=os.environ.copy(), capture_output=True, text=True, timeout=600,
+        env=operator_env(), capture_output=True, text=True, timeout=600,
     )
     return result.returncode
 
@@ -86,7 +93,7 @@ def start_paused(target: str, cli_args: list[str], flag: Path, *, nth: int = 1, 
     """Start ``papertrend *cli_args`` and return once it waits at the hook."""
     process = subprocess.Popen(
         [sys.executable, "-c", HOOKED_CLI, target, "pause-before", str(nth), match, str(flag), *cli_args],
-        env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=operator_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     while not flag.exists():
         if process.poll() is not None:
