@@ -15,7 +15,9 @@ Trigger it by hand with the two params. The same batch path outside Airflow:
 are landed and announced (the warehouse is rebuilt with them), then
 `report_rejections` fails the run listing every rejection. A range whose dumps
 were all landed before (`unchanged`) is skipped: nothing is announced, so no
-warehouse build is triggered.
+warehouse build is triggered. `ingest_range` runs in the `papertrend_writer`
+pool (one slot) with every other task that writes the data root, so a backfill
+and a daily ingest take turns (`max_active_runs` only separates runs of one DAG).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 
 from papertrend.assets import LAKE
+from papertrend.pools import WRITER_POOL
 
 # A try is killed past this: three years of digests go through the gate in about
 # a minute (README, benchmarks); hours mean something hangs.
@@ -52,7 +55,7 @@ TASK_TIMEOUT = timedelta(hours=3)
     },
 )
 def backfill_digests():
-    @task(outlets=[LAKE])
+    @task(outlets=[LAKE], pool=WRITER_POOL)
     def ingest_range(params=None) -> dict:
         """Updates the lake asset only when some dump was landed or replaced."""
         from datetime import date

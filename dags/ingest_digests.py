@@ -24,8 +24,9 @@ Lands one day's trending-papers digest in the lake.
 
 The run dated D ingests the digest of day D (override with the `digest_date`
 param). A landed or replaced dump updates the `papertrend_lake` asset, which
-triggers `build_warehouse`. One run at a time: the lake has a single writer.
-Every skip or failure states its reason in the task log.
+triggers `build_warehouse`. One run at a time: the lake has a single writer;
+`land` runs in the `papertrend_writer` pool (one slot), shared with the other
+DAGs' writing tasks. Every skip or failure states its reason in the task log.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, Param, PokeReturnValue, dag, task
 
 from papertrend.assets import LAKE
+from papertrend.pools import WRITER_POOL
 
 # How often collect_dumps looks for a late digest. Between looks the sensor is
 # rescheduled: it holds no worker slot.
@@ -97,7 +99,7 @@ def ingest_digests():
             is_done=True, xcom_value={"digest_date": day.isoformat(), "dumps": [str(path) for path in dumps]}
         )
 
-    @task(outlets=[LAKE])
+    @task(outlets=[LAKE], pool=WRITER_POOL)
     def land(collected: dict) -> dict:
         """Updates the lake asset only when a dump was landed or replaced: a skip or
         a failure emits no asset event, so build_warehouse is not triggered for nothing."""

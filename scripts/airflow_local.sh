@@ -63,7 +63,8 @@ if user not in passwords:
 os.chmod(path, 0o600)
 PY
 )"
-airflow db migrate >"$AIRFLOW_HOME/logs/db-migrate.log" 2>&1 || {
+# Then the one-slot pool of the tasks that write the data root (papertrend.pools).
+{ airflow db migrate && python -m papertrend.pools; } >"$AIRFLOW_HOME/logs/db-migrate.log" 2>&1 || {
     cat "$AIRFLOW_HOME/logs/db-migrate.log" >&2
     exit 1
 }

@@ -58,8 +58,10 @@ def run(terminal: TextIO) -> int:
     from airflow.utils import db
 
     from papertrend.local_runs import execution_api, lake_events, run_dag
+    from papertrend.pools import ensure_writer_pool
 
     db.upgradedb()
+    ensure_writer_pool()
     bag = DagBag(dag_folder=os.environ["AIRFLOW__CORE__DAGS_FOLDER"])
     if bag.import_errors:
         say(f"DAG import errors: {bag.import_errors}")

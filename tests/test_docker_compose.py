@@ -95,6 +95,7 @@ def test_the_init_service_migrates_the_metadata_db_once(services):
     init = services["airflow-init"]
 
     assert "airflow db migrate" in " ".join(init["command"])
+    assert "python -m papertrend.pools" in " ".join(init["command"]), "no writer pool: DAG writers could overlap"
     assert "airflow-init" not in init["depends_on"]
     assert init["restart"] == "no"
 

@@ -4,6 +4,9 @@
                                                     land dumps (exit 1 if any is rejected)
     papertrend build [--full-refresh]               build and publish the warehouse
     papertrend backfill DIR                         ingest every dump in DIR, then build once
+
+One writer at a time per data root: a command that finds another writer
+running exits 75 (EX_TEMPFAIL) with one line naming it, having done nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from papertrend.settings import get_settings
+from papertrend.writers import EXIT_LOCKED, DataRootLocked, exclusive_writer
 
 EXIT_REJECTED = 1
 EXIT_FAILED = 1
@@ -22,7 +26,11 @@ EXIT_FAILED = 1
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except DataRootLocked as busy:
+        print(f"papertrend: {busy}", file=sys.stderr)
+        return EXIT_LOCKED
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -129,11 +137,13 @@ def _migrate_lake(args: argparse.Namespace) -> int:
 
 def _backfill(args: argparse.Namespace) -> int:
     paths = sorted(p for p in args.folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    started = time.perf_counter()
-    ingest_status = _run_ingest(paths, None)
-    ingested = time.perf_counter()
-    build_status = _build(argparse.Namespace(full_refresh=False))
-    built = time.perf_counter()
+    # One lock for both steps: no other writer between the ingest and its build.
+    with exclusive_writer(get_settings()):
+        started = time.perf_counter()
+        ingest_status = _run_ingest(paths, None)
+        ingested = time.perf_counter()
+        build_status = _build(argparse.Namespace(full_refresh=False))
+        built = time.perf_counter()
     print(
         f"backfill: {len(paths)} dump(s), ingest {ingested - started:.1f} s,"
         f" build {built - ingested:.1f} s, total {built - started:.1f} s"

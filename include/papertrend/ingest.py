@@ -26,6 +26,7 @@ from papertrend.landing.files import stored_name, unsafe_file_name_reason, write
 from papertrend.landing.quarantine import quarantine_dump
 from papertrend.parsing import DumpRejected, Problem, parse_dump, resolve_digest_date
 from papertrend.settings import Settings, get_settings
+from papertrend.writers import exclusive_writer
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,23 @@ def ingest_dumps(
 ) -> list[IngestOutcome]:
     """Land every dump that passes the parser and the quality gate; return one
     outcome per dump in input order. Never raises for bad input: a bad dump is
-    a rejected outcome (see :func:`ingest_or_raise`). ``accept_row_count_drop``
+    a rejected outcome (see :func:`ingest_or_raise`); raises DataRootLocked
+    when another writer holds the data root. ``accept_row_count_drop``
     lands text digests the volume check would quarantine (see
     :func:`_row_count_drop`): for a day known to be small."""
     settings = settings or get_settings()
-    sources = list(sources)
+    with exclusive_writer(settings):
+        return _ingest_locked(list(sources), digest_date, settings, validator, progress, accept_row_count_drop)
+
+
+def _ingest_locked(
+    sources: list[Path | Dump],
+    digest_date: date | None,
+    settings: Settings,
+    validator: Validator | None,
+    progress: ProgressCallback | None,
+    accept_row_count_drop: bool,
+) -> list[IngestOutcome]:
     ingested_at = datetime.now(timezone.utc)
     outcomes: list[IngestOutcome | _Staged] = []
     batch = _Batch(accept_row_count_drop=accept_row_count_drop)
@@ -318,13 +331,17 @@ def _run_quality_gate(
             if held == item.sha256:
                 status = "unchanged"
             else:
-                lake.promote_partition(item.partition, settings.digest_entries_dir)
                 status = "landed" if held is None else "replaced"
-                holds[item.digest_date] = item.sha256
             outcome = IngestOutcome(
                 item.source_uri, status, item.digest_date, item.row_count, item.source_format
             )
-            _record(settings, outcome, item.sha256, item.raw_path)
+            if status == "unchanged":
+                _record(settings, outcome, item.sha256, item.raw_path)
+            else:
+                # Intent first, row after: a kill in between is recorded by the next writer.
+                with ledger.promotion(settings.ledger_dir, _ledger_entry(outcome, item.sha256, item.raw_path)):
+                    lake.promote_partition(item.partition, settings.digest_entries_dir)
+                holds[item.digest_date] = item.sha256
             outcomes[id(item)] = outcome
         return outcomes
     finally:
@@ -473,18 +490,19 @@ def _archive_raw(settings: Settings, dump: Dump, sha256: str) -> Path:
 
 
 def _record(settings: Settings, outcome: IngestOutcome, sha256: str, raw_path: Path) -> None:
-    ledger.record(
-        settings.ledger_dir,
-        ledger.LedgerEntry(
-            source_sha256=sha256,
-            source_uri=outcome.source_uri,
-            status=outcome.status,
-            source_format=outcome.source_format,
-            digest_date=outcome.digest_date,
-            row_count=outcome.row_count,
-            reason=outcome.reason,
-            raw_path=str(raw_path),
-        ),
+    ledger.record(settings.ledger_dir, _ledger_entry(outcome, sha256, raw_path))
+
+
+def _ledger_entry(outcome: IngestOutcome, sha256: str, raw_path: Path) -> ledger.LedgerEntry:
+    return ledger.LedgerEntry(
+        source_sha256=sha256,
+        source_uri=outcome.source_uri,
+        status=outcome.status,
+        source_format=outcome.source_format,
+        digest_date=outcome.digest_date,
+        row_count=outcome.row_count,
+        reason=outcome.reason,
+        raw_path=str(raw_path),
     )
 
 

@@ -159,8 +159,6 @@ def _log_path(ti) -> Path | None:
 
 
 def _return_value(ti, session) -> Any:
-    from sqlalchemy import select
-
     from airflow.models.xcom import XComModel
 
     row = session.scalars(

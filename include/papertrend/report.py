@@ -17,9 +17,8 @@ group by t.topic_name order by papers desc, t.topic_name limit 5"""
 
 
 def pipeline_report(settings: Settings | None = None) -> str:
-    import duckdb
-
     from papertrend.landing.ledger import read_ledger
+    from papertrend.warehouse.reading import open_serving
 
     settings = settings or get_settings()
     lines = ["", "== papertrend: what the pipeline holds =="]
@@ -35,7 +34,7 @@ def pipeline_report(settings: Settings | None = None) -> str:
     if not serving.exists():
         lines.append(f"no warehouse published yet at {serving}")
         return "\n".join(lines)
-    with duckdb.connect(str(serving), read_only=True) as con:
+    with open_serving(serving) as con:
         lines.append("marts (rows):")
         for mart in MARTS:
             count = con.execute(f"select count(*) from {mart}").fetchone()[0]

@@ -19,7 +19,11 @@ DAG_FILES = sorted(DAGS_FOLDER.glob("*.py"))
 
 # What a DAG file may import at module level: the scheduler parses every file
 # every few seconds, so anything heavier belongs inside a task.
-ALLOWED_TOP_LEVEL_IMPORTS = {"__future__", "airflow.sdk", "pendulum", "datetime", "papertrend.assets"}
+ALLOWED_TOP_LEVEL_IMPORTS = {
+    "__future__", "airflow.sdk", "pendulum", "datetime", "papertrend.assets", "papertrend.pools",
+}
+# The tasks that write the data root (lake, ledger, warehouse): they share one pool slot.
+WRITER_TASKS = {("ingest_digests", "land"), ("backfill_digests", "ingest_range"), ("build_warehouse", "build_and_publish")}
 # Airflow 2 names that Airflow 3 replaced (Dataset became Asset, schedule_interval became schedule).
 RETIRED_AIRFLOW_NAMES = ("airflow.decorators", "Dataset", "schedule_interval")
 
@@ -93,6 +97,15 @@ def test_collect_waits_for_a_late_digest_without_holding_a_worker_slot(dags):
     collect = dags["ingest_digests"].get_task("collect_dumps")
     assert collect.mode == "reschedule", "a poking sensor would hold a worker slot for hours"
     assert 60 <= collect.poke_interval <= 30 * 60, "look every few minutes: not hammering, not missing the evening"
+
+
+def test_every_task_that_writes_the_data_root_runs_in_the_one_slot_writer_pool(dags):
+    from papertrend.pools import WRITER_POOL
+
+    in_pool = {(dag_id, task.task_id) for dag_id, dag in dags.items() for task in dag.tasks if task.pool == WRITER_POOL}
+    # Two DAGs' writers at once (a backfill and a daily ingest) would race for the
+    # data root; max_active_runs only keeps runs of one DAG apart.
+    assert in_pool == WRITER_TASKS
 
 
 @pytest.mark.parametrize("dag_file", DAG_FILES, ids=lambda path: path.name)

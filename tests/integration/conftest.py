@@ -48,6 +48,9 @@ def airflow_db() -> Path:
             f"not the test home {AIRFLOW_HOME}: something imported airflow too early"
         )
     db.upgradedb()
+    from papertrend.pools import ensure_writer_pool
+
+    ensure_writer_pool()  # as make run, make airflow and compose's airflow-init do
     return AIRFLOW_HOME
 
 

@@ -138,9 +138,9 @@ def load_labels(path: Path = LABELS_PATH) -> list[Label]:
 
 def load_predictions(serving_file: Path) -> dict[str, Prediction]:
     """The warehouse's answer per paper, keyed by title_key."""
-    import duckdb
+    from papertrend.warehouse.reading import open_serving
 
-    with duckdb.connect(str(serving_file), read_only=True) as con:
+    with open_serving(serving_file) as con:
         rows = con.execute("""
             select papers.title, papers.paper_kind,
                    any_value(paper_topics.topic_id) filter (where paper_topics.is_primary) as primary_topic,

@@ -1,9 +1,9 @@
 """`papertrend build`: dbt build into a build file, then publish it for readers.
 
 DuckDB allows one writer or many readers. dbt writes only the build file;
-publishing checkpoints it and atomically replaces the serving file that
-dashboards open read-only, then exports every mart as Parquet. A failed model
-or test publishes nothing: the previous serving file and Parquet stay.
+publishing copies its marts into a new serving file and Parquet, and switches
+readers to both in one rename (:mod:`papertrend.warehouse.publish`). A failed
+model or test publishes nothing: the previous serving file and Parquet stay.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Iterator
 
 from papertrend.settings import DBT_PROJECT_DIR, Settings, get_settings
+from papertrend.warehouse import publish
+from papertrend.writers import exclusive_writer
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +94,14 @@ class WarehouseBuildError(RuntimeError):
 
 
 def build_warehouse(settings: Settings | None = None, full_refresh: bool = False) -> BuildReport:
-    """Run `dbt build` on the lake, publish the serving file and marts, generate dbt docs."""
+    """Run `dbt build` on the lake, publish the serving file and marts, generate dbt docs.
+    Raises DataRootLocked when another writer holds the data root."""
     settings = settings or get_settings()
+    with exclusive_writer(settings):
+        return _build_locked(settings, full_refresh)
+
+
+def _build_locked(settings: Settings, full_refresh: bool) -> BuildReport:
     started = time.monotonic()
     if not any(settings.digest_entries_dir.glob("*/*.parquet")):
         raise WarehouseBuildError(f"the lake has no digest entries under {settings.digest_entries_dir}")
@@ -210,20 +218,18 @@ class MartDocs:
 
 
 def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
-    """Copy the marts of the build file into a new serving file, export them as Parquet, swap atomically.
+    """Copy the marts of the build file into a new serving file, export them as Parquet, switch both in one rename.
 
     The serving file holds the marts only, in its default schema, with their dbt
     descriptions as table and column comments: BI tools list exactly what they
     should read, and staging or intermediate tables never leak into a dashboard.
+    Both are written into a version folder that readers do not see until
+    :func:`publish.switch_to` (see :mod:`papertrend.warehouse.publish`).
     """
     import duckdb
 
-    serving = settings.serving_db_path
-    serving.parent.mkdir(parents=True, exist_ok=True)
-    settings.marts_dir.mkdir(parents=True, exist_ok=True)
-    staged_db = serving.with_name(f".{serving.name}.{os.getpid()}.tmp")
-    staged_db.unlink(missing_ok=True)
-    staged_marts: dict[Path, Path] = {}
+    version = publish.new_version(settings)
+    staged_db = version / settings.serving_db_path.name
     try:
         # Through the build file's connection: dbt-duckdb may still hold it open in this process.
         with duckdb.connect(
@@ -239,26 +245,21 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
         row_counts = {}
         with duckdb.connect(str(staged_db), read_only=True) as con:
             for mart in marts:
-                target = settings.marts_dir / f"{mart.name}.parquet"
-                staged = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+                target = version / publish.MARTS_DIR / f"{mart.name}.parquet"
                 # The path as a parameter: a data root may hold quotes.
                 con.execute(
                     f"COPY (SELECT * FROM {MARTS_SCHEMA}.\"{mart.name}\") TO ? "
                     "(FORMAT parquet, COMPRESSION zstd)",
-                    [str(staged)],
+                    [str(target)],
                 )
-                staged_marts[staged] = target
                 row_counts[mart.name] = con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{mart.name}"').fetchone()[0]
 
-        os.replace(staged_db, serving)
-        for staged, target in staged_marts.items():
-            os.replace(staged, target)
-        log.info("published %s (%s)", serving, row_counts)
-        return row_counts
-    finally:
-        staged_db.unlink(missing_ok=True)
-        for staged in staged_marts:
-            staged.unlink(missing_ok=True)
+        publish.switch_to(settings, version)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    log.info("published %s (%s)", version, row_counts)
+    return row_counts
 
 
 def _comment_mart(con, mart: MartDocs) -> None:
