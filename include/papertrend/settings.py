@@ -84,6 +84,11 @@ class Settings:
     def marts_dir(self) -> Path:
         return self.warehouse_dir / "marts"
 
+    def mart_parquet_path(self, mart: str, marts_dir: Path | None = None) -> Path:
+        """A mart's Parquet file, in a folder of its own (marts/papers/papers.parquet):
+        reading the folder ``marts/papers`` with any Parquet reader gives exactly that mart."""
+        return (marts_dir or self.marts_dir) / mart / f"{mart}.parquet"
+
     @property
     def docs_dir(self) -> Path:
         return self.data_dir / "docs"

@@ -101,7 +101,7 @@ def test_serving_file_opens_read_only_in_metabase_format_and_every_mart_answers(
     for mart in MARTS:
         count = serving.execute(f"select count(*) from main.{mart}").fetchone()[0]
         assert count == report.mart_row_counts[mart] > 0
-        parquet = settings.marts_dir / f"{mart}.parquet"
+        parquet = settings.mart_parquet_path(mart)
         assert serving.execute(f"select count(*) from read_parquet('{parquet}')").fetchone()[0] == count
     assert (settings.dbt_docs_dir / "index.html").exists()
     assert (settings.dbt_docs_dir / "catalog.json").exists()
@@ -161,7 +161,7 @@ def test_a_failing_dbt_test_publishes_nothing(sample_build, tmp_path):
     shutil.copytree(settings.data_dir, root)
     broken = replace(settings, data_dir=root)
     before = _fingerprint(broken.serving_db_path)
-    marts_before = _fingerprint(broken.marts_dir / "papers.parquet")
+    marts_before = _fingerprint(broken.mart_parquet_path("papers"))
 
     # a landed row breaking a contract test (source_format accepted values)
     day = next(broken.digest_entries_dir.glob("digest_date=*"))
@@ -178,7 +178,7 @@ def test_a_failing_dbt_test_publishes_nothing(sample_build, tmp_path):
     assert "accepted_values" in str(failure.value)
     assert failure.value.failed_nodes
     assert _fingerprint(broken.serving_db_path) == before
-    assert _fingerprint(broken.marts_dir / "papers.parquet") == marts_before
+    assert _fingerprint(broken.mart_parquet_path("papers")) == marts_before
 
 
 def _table(settings: Settings, name: str) -> list[tuple]:

@@ -141,7 +141,7 @@ def test_sample_digest_flows_from_the_inbox_to_the_serving_file(published_day):
         data_dir, "select p.title from digest_appearances a join papers p using (paper_id) where a.position = 1"
     )
     assert first_title.startswith("CATSplat: Context-Aware Transformer")
-    assert (data_dir / "warehouse" / "marts" / "papers.parquet").is_file()
+    assert (data_dir / "warehouse" / "marts" / "papers" / "papers.parquet").is_file()
 
 
 def test_bad_dump_fails_the_gate_lands_nothing_and_keeps_the_serving_file(

@@ -127,3 +127,33 @@ def _papertrend(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "papertrend.cli", *args], capture_output=True, text=True, timeout=120
     )
+
+
+MARTS = ["digest_appearances", "paper_links", "paper_topics", "papers", "topic_daily_trends", "topics"]
+
+
+@pytest.mark.parametrize("mart", MARTS)
+def test_each_mart_folder_reads_as_exactly_that_mart(samples_warehouse: Settings, mart):
+    """pandas on a mart's folder gives the serving file's table: same columns, same rows."""
+    import pandas as pd
+    import polars as pl
+
+    from papertrend.warehouse.reading import open_serving
+
+    folder = samples_warehouse.marts_dir / mart
+    frame = pd.read_parquet(folder)
+    with open_serving(samples_warehouse.serving_db_path) as con:
+        expected = con.sql(f"from {mart}")
+        columns, count = expected.columns, len(expected.fetchall())
+    assert list(frame.columns) == columns
+    assert len(frame) == count > 0
+    assert pl.scan_parquet(f"{folder}/*.parquet").collect().height == count
+
+
+def test_reading_the_marts_folder_itself_fails_loudly(samples_warehouse: Settings):
+    """Not six tables silently stacked under one schema: the folder's README stops the read."""
+    import pandas as pd
+
+    with pytest.raises(Exception, match="README.md|[Pp]arquet"):
+        pd.read_parquet(samples_warehouse.marts_dir)
+    assert "marts/papers" in (samples_warehouse.marts_dir / "README.md").read_text()

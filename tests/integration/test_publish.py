@@ -25,7 +25,7 @@ def serving_counts(settings) -> dict[str, int]:
 def parquet_counts(settings) -> dict[str, int]:
     with duckdb.connect() as con:
         return {
-            m: con.execute("select count(*) from read_parquet(?)", [str(settings.marts_dir / f"{m}.parquet")]).fetchone()[0]
+            m: con.execute("select count(*) from read_parquet(?)", [str(settings.mart_parquet_path(m))]).fetchone()[0]
             for m in MARTS
         }
 

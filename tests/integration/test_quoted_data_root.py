@@ -40,7 +40,7 @@ def test_ingest_and_build_under_a_data_root_with_quotes(tmp_path):
     assert serving_rows(data_root, "select count(*) from digest_appearances") == [(297,)]
     marts = data_root / "warehouse" / "marts"
     with duckdb.connect() as con:
-        papers_parquet = str(marts / "papers.parquet")
+        papers_parquet = str(marts / "papers" / "papers.parquet")
         assert con.execute("select count(*) from read_parquet(?)", [papers_parquet]).fetchone()[0] > 0
 
     # An incremental build after a changed dump reads the lake through the same quoted path.

@@ -217,6 +217,17 @@ class MartDocs:
     column_descriptions: dict[str, str]
 
 
+MARTS_README = """# papertrend marts, one folder each
+
+Each mart of the published warehouse is a folder holding one Parquet file:
+read a mart's folder (pandas.read_parquet("marts/papers"), polars, pyarrow,
+DuckDB's read_parquet('marts/papers/*.parquet')), not this folder, which
+holds six different tables. The same build as serving/warehouse.duckdb.
+
+{marts}
+"""
+
+
 def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
     """Copy the marts of the build file into a new serving file, export them as Parquet, switch both in one rename.
 
@@ -245,7 +256,8 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
         row_counts = {}
         with duckdb.connect(str(staged_db), read_only=True) as con:
             for mart in marts:
-                target = version / publish.MARTS_DIR / f"{mart.name}.parquet"
+                target = settings.mart_parquet_path(mart.name, version / publish.MARTS_DIR)
+                target.parent.mkdir()
                 # The path as a parameter: a data root may hold quotes.
                 con.execute(
                     f"COPY (SELECT * FROM {MARTS_SCHEMA}.\"{mart.name}\") TO ? "
@@ -253,6 +265,11 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
                     [str(target)],
                 )
                 row_counts[mart.name] = con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{mart.name}"').fetchone()[0]
+        # Also a guard: a Parquet reader pointed at marts/ itself fails on this file
+        # instead of silently stacking six different tables under one schema.
+        (version / publish.MARTS_DIR / "README.md").write_text(MARTS_README.format(
+            marts="\n".join(f"- {mart.name}/{mart.name}.parquet: {mart.description.strip()}" for mart in marts)
+        ))
 
         publish.switch_to(settings, version)
     except BaseException:

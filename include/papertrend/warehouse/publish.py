@@ -6,7 +6,7 @@ readers get, and replacing it (``os.replace`` of a new link) is the publish.
 Both public paths go through it:
 
     warehouse/serving/versions/<version>/warehouse.duckdb
-    warehouse/serving/versions/<version>/marts/<mart>.parquet
+    warehouse/serving/versions/<version>/marts/<mart>/<mart>.parquet
     warehouse/serving/current           -> versions/<version>    switched to publish
     warehouse/serving/warehouse.duckdb  -> current/warehouse.duckdb   fixed
     warehouse/marts                     -> serving/current/marts      fixed
