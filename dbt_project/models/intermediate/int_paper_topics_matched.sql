@@ -106,31 +106,30 @@ mask_occurrences as (
     {{ phrase_occurrences('documents', 'masks') }}
 ),
 
+-- an anti join, not a correlated "not exists": DuckDB decorrelates that by grouping
+-- every term occurrence first, which costs gigabytes on years of papers
 unmasked_term_occurrences as materialized (
-    select *, token_index + len(phrase_tokens) - 1 as last_token_index
+    select term_occurrences.*, term_occurrences.token_index + len(term_occurrences.phrase_tokens) - 1 as last_token_index
     from term_occurrences
-    where not exists (
-        select 1 from mask_occurrences
-        where mask_occurrences.paper_id = term_occurrences.paper_id
+    anti join mask_occurrences
+        on mask_occurrences.paper_id = term_occurrences.paper_id
             and mask_occurrences.field = term_occurrences.field
             and mask_occurrences.token_index <= term_occurrences.token_index + len(term_occurrences.phrase_tokens) - 1
             and term_occurrences.token_index <= mask_occurrences.token_index + len(mask_occurrences.phrase_tokens) - 1
-    )
 ),
 
 -- "feed forward" inside "feed forward network" is one piece of evidence, not two
 outermost_term_occurrences as (
-    select *
+    select inner_term.*
     from unmasked_term_occurrences as inner_term
-    where not exists (
-        select 1 from unmasked_term_occurrences as outer_term
-        where outer_term.paper_id = inner_term.paper_id
+    -- only a phrase can hold another term: the one-word occurrences (most) stay out of the hash table
+    anti join (select * from unmasked_term_occurrences where len(phrase_tokens) > 1) as outer_term
+        on outer_term.paper_id = inner_term.paper_id
             and outer_term.field = inner_term.field
             and outer_term.topic_id = inner_term.topic_id
             and outer_term.token_index <= inner_term.token_index
             and outer_term.last_token_index >= inner_term.last_token_index
             and len(outer_term.phrase_tokens) > len(inner_term.phrase_tokens)
-    )
 ),
 
 term_scores as (
