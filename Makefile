@@ -25,7 +25,7 @@ run: install
 	$(BIN)/python scripts/run_sample_pipeline.py
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Seeded mutations of the samples through `papertrend ingest` (the suite runs 300:
 # tests/integration/test_fuzz.py); FUZZ_CASES and FUZZ_SEED change the run.

@@ -21,7 +21,9 @@ from papertrend.settings import SAMPLES_DIR, Settings, get_settings
 # before any test module can import airflow.
 def _isolate_airflow() -> Path:
     """Point Airflow at a fresh temporary home; idempotent within one process."""
-    existing = os.environ.get("PAPERTREND_TEST_AIRFLOW_HOME")
+    # One home per pytest-xdist worker (they inherit the controller's environment).
+    marker = "PAPERTREND_TEST_AIRFLOW_HOME" + os.environ.get("PYTEST_XDIST_WORKER", "")
+    existing = os.environ.get(marker)
     if existing:
         return Path(existing)
     if "airflow" in sys.modules:
@@ -31,7 +33,7 @@ def _isolate_airflow() -> Path:
         )
     home = Path(tempfile.mkdtemp(prefix="papertrend-airflow-"))
     atexit.register(shutil.rmtree, home, ignore_errors=True)
-    os.environ.update(local_airflow_env(home), PAPERTREND_TEST_AIRFLOW_HOME=str(home))
+    os.environ.update(local_airflow_env(home), **{marker: str(home)})
     return home
 
 

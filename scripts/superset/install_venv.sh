@@ -11,6 +11,10 @@ PYTHON="${SUPERSET_PYTHON:-python3.11}"  # the lock is resolved for Python 3.11
 INSTALL_TIMEOUT="${SUPERSET_INSTALL_TIMEOUT:-900}"
 if [[ -x "$REPO/.venv/bin/uv" ]]; then UV="$REPO/.venv/bin/uv"; else UV="$(command -v uv)" || { echo "uv not found: run make install" >&2; exit 1; }; fi
 unset VIRTUAL_ENV PYTHONPATH PYTHONHOME
+# One installer at a time (parallel test workers may each ask for the venv).
+mkdir -p "$(dirname "$VENV")"
+exec 9>"$VENV.lock"
+flock 9
 lock_hash="$(sha256sum "$LOCK" | cut -d' ' -f1)"
 stamp="$VENV/.installed-lock"
 if [[ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]]; then
