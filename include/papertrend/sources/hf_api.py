@@ -186,40 +186,15 @@ def fetch_daily_papers(
     the settings. A caller-supplied ``session`` is used as is: build it with
     ``retrying_session`` to keep the retries.
     """
-    settings = get_settings()
-    timeout = settings.http_timeout_seconds if timeout is None else timeout
-    max_retries = settings.http_max_retries if max_retries is None else max_retries
-    if deadline_seconds is None:
-        deadline_seconds = settings.http_deadline_seconds
-    max_body_bytes = settings.http_max_body_bytes if max_body_bytes is None else max_body_bytes
-    if limit < 1:
-        raise ValueError(f"limit must be positive, got {limit}")
-
-    deadline = time.monotonic() + deadline_seconds
-    own_session = session is None
-    if session is None:
-        session = retrying_session(max_retries, backoff_factor, deadline)
-    fetch = _Fetch(
-        session=session,
-        timeout=timeout,
-        max_retries=max_retries,
-        backoff_factor=backoff_factor,
-        deadline_seconds=deadline_seconds,
-        deadline=deadline,
-        max_body_bytes=max_body_bytes,
+    items = _fetch_period(
+        base_url, {"date": day.isoformat()}, limit=limit, timeout=timeout,
+        max_retries=max_retries, backoff_factor=backoff_factor, max_pages=max_pages,
+        deadline_seconds=deadline_seconds, max_body_bytes=max_body_bytes, session=session,
     )
-    try:
-        items = _fetch_all_pages(fetch, base_url, {"date": day.isoformat()}, limit, max_pages)
-    finally:
-        if own_session:
-            session.close()
-
     if not items:
         log.info("No daily-papers digest for %s at %s", day, base_url)
         return None
-    dest = dest_dir / dump_file_name(day)
-    # Written to a hidden .tmp name and renamed: the inbox scanner never sees half a dump.
-    write_bytes_atomically(dest, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode())
+    dest = _write_dump(dest_dir, day, items)
     log.info("Fetched %d papers for %s into %s", len(items), day, dest)
     return dest
 
@@ -251,27 +226,13 @@ def fetch_daily_papers_range(
     """
     if last_day < first_day:
         raise ValueError(f"last_day {last_day} is before first_day {first_day}")
-    settings = get_settings()
-    timeout = settings.http_timeout_seconds if timeout is None else timeout
-    max_retries = settings.http_max_retries if max_retries is None else max_retries
-    if deadline_seconds is None:
-        deadline_seconds = settings.http_deadline_seconds
-    max_body_bytes = settings.http_max_body_bytes if max_body_bytes is None else max_body_bytes
-
     written: list[Path] = []
     for month in months_between(first_day, last_day):
-        deadline = time.monotonic() + deadline_seconds
-        with retrying_session(max_retries, backoff_factor, deadline) as session:
-            fetch = _Fetch(
-                session=session,
-                timeout=timeout,
-                max_retries=max_retries,
-                backoff_factor=backoff_factor,
-                deadline_seconds=deadline_seconds,
-                deadline=deadline,
-                max_body_bytes=max_body_bytes,
-            )
-            items = _fetch_all_pages(fetch, base_url, {"month": month}, limit, max_pages)
+        items = _fetch_period(
+            base_url, {"month": month}, limit=limit, timeout=timeout,
+            max_retries=max_retries, backoff_factor=backoff_factor, max_pages=max_pages,
+            deadline_seconds=deadline_seconds, max_body_bytes=max_body_bytes,
+        )
         by_day: dict[date, list[dict[str, Any]]] = {}
         for position, item in enumerate(items):
             day = item_daily_date(item)
@@ -279,12 +240,61 @@ def fetch_daily_papers_range(
                 raise FetchError(base_url, 0, f"month {month}, item {position}: no daily date (publishedAt)")
             if first_day <= day <= last_day:
                 by_day.setdefault(day, []).append(item)
-        for day, day_items in sorted(by_day.items()):
-            dest = dest_dir / dump_file_name(day)
-            write_bytes_atomically(dest, (json.dumps(day_items, ensure_ascii=False, indent=2) + "\n").encode())
-            written.append(dest)
+        written.extend(_write_dump(dest_dir, day, day_items) for day, day_items in sorted(by_day.items()))
         log.info("Fetched %s: %d papers on %d day(s)", month, len(items), len(by_day))
     return written
+
+
+def _fetch_period(
+    base_url: str,
+    period: dict[str, str],
+    *,
+    limit: int,
+    timeout: float | None,
+    max_retries: int | None,
+    backoff_factor: float,
+    max_pages: int,
+    deadline_seconds: float | None,
+    max_body_bytes: int | None,
+    session: requests.Session | None = None,
+) -> list[dict[str, Any]]:
+    """Every item of one period (a day, a week or a month), within one fetch's bounds;
+    the bounds left as None come from the settings."""
+    settings = get_settings()
+    timeout = settings.http_timeout_seconds if timeout is None else timeout
+    max_retries = settings.http_max_retries if max_retries is None else max_retries
+    if deadline_seconds is None:
+        deadline_seconds = settings.http_deadline_seconds
+    max_body_bytes = settings.http_max_body_bytes if max_body_bytes is None else max_body_bytes
+    if limit < 1:
+        raise ValueError(f"limit must be positive, got {limit}")
+
+    deadline = time.monotonic() + deadline_seconds
+    own_session = session is None
+    if session is None:
+        session = retrying_session(max_retries, backoff_factor, deadline)
+    fetch = _Fetch(
+        session=session,
+        timeout=timeout,
+        max_retries=max_retries,
+        backoff_factor=backoff_factor,
+        deadline_seconds=deadline_seconds,
+        deadline=deadline,
+        max_body_bytes=max_body_bytes,
+    )
+    try:
+        return _fetch_all_pages(fetch, base_url, period, limit, max_pages)
+    finally:
+        if own_session:
+            session.close()
+
+
+def _write_dump(dest_dir: Path, day: date, items: list[dict[str, Any]]) -> Path:
+    """One day's items as the inbox dump; written to a hidden .tmp name and renamed,
+    so the inbox scanner never sees half a dump."""
+    dest = dest_dir / dump_file_name(day)
+    write_bytes_atomically(dest, (json.dumps(items, ensure_ascii=False, indent=2) + "\n").encode())
+    return dest
 
 
 def months_between(first_day: date, last_day: date) -> list[str]:
