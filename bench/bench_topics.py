@@ -14,26 +14,15 @@ recall >= 80%.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 from pathlib import Path
 
 from papertrend.evaluation.topics import LABELS_PATH, evaluate, load_labels, load_predictions, report
-from papertrend.settings import SAMPLES_DIR, Settings
+from papertrend.pipeline import build_sample_warehouse
 
 TUNING_HALF_LAST_POSITION = 145
 SECOND_LABELLER_PATH = LABELS_PATH.with_name("second_labeller.csv")
-
-
-def _build_sample_warehouse(root: Path) -> Path:
-    from papertrend.ingest import ingest_or_raise
-    from papertrend.warehouse import build_warehouse
-
-    settings = Settings(data_dir=root)
-    os.environ["PAPERTREND_DATA_DIR"] = str(root)
-    ingest_or_raise(sorted(SAMPLES_DIR.iterdir()), settings=settings)
-    return build_warehouse(settings).serving_db_path
 
 
 def _labeller_agreement(labels) -> str:
@@ -55,7 +44,7 @@ def main() -> int:
     parser.add_argument("--serving-file", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="papertrend-topics-") as tmp:
-        serving_file = args.serving_file or _build_sample_warehouse(Path(tmp) / "data")
+        serving_file = args.serving_file or build_sample_warehouse(Path(tmp) / "data")
         labels = load_labels()
         predictions = load_predictions(serving_file)
         print(report(evaluate(labels, predictions)))

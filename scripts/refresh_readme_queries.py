@@ -12,13 +12,14 @@ a temporary data root, as `make run` does.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import tempfile
 from pathlib import Path
 
-from papertrend.settings import PROJECT_ROOT, SAMPLES_DIR, Settings
+from papertrend.pipeline import build_sample_warehouse
+from papertrend.settings import PROJECT_ROOT
+from papertrend.warehouse.reading import open_serving
 
 README = PROJECT_ROOT / "README.md"
 SECTION = "### Five useful queries"
@@ -26,26 +27,14 @@ QUERY_AND_OUTPUT = re.compile(r"(```sql\n(.*?)```\n\n```\n)(.*?)(```)", re.S)
 
 
 def refreshed_readme(text: str, serving_file: Path) -> str:
-    import duckdb
-
     start = text.index(SECTION)
     end = text.index("\n## ", start)
-    with duckdb.connect(str(serving_file), read_only=True) as con:
+    with open_serving(serving_file) as con:
         section = QUERY_AND_OUTPUT.sub(
             lambda match: f"{match.group(1)}{str(con.sql(match.group(2))).strip()}\n{match.group(4)}",
             text[start:end],
         )
     return text[:start] + section + text[end:]
-
-
-def build_sample_warehouse(root: Path) -> Path:
-    from papertrend.ingest import ingest_or_raise
-    from papertrend.warehouse import build_warehouse
-
-    settings = Settings(data_dir=root)
-    os.environ["PAPERTREND_DATA_DIR"] = str(root)
-    ingest_or_raise(sorted(SAMPLES_DIR.iterdir()), settings=settings)
-    return build_warehouse(settings).serving_db_path
 
 
 def main() -> int:

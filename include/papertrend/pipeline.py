@@ -135,10 +135,10 @@ def _fetch_days_into_inbox(http_base_url: str, days: set[date], settings: Settin
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=settings.inbox_dir, prefix=".fetch-") as scratch:
         fetched = fetch_daily_papers_range(http_base_url, min(days), max(days), Path(scratch))
-        for dump in fetched:
-            if date.fromisoformat(dump.name[:10]) in days:
-                os.replace(dump, settings.inbox_dir / dump.name)
-    log.info("fetched %d of %d missing day(s) from %s", len(fetched), len(days), http_base_url)
+        wanted = [dump for dump in fetched if date.fromisoformat(dump.name[:10]) in days]
+        for dump in wanted:
+            os.replace(dump, settings.inbox_dir / dump.name)
+    log.info("fetched %d of %d missing day(s) from %s", len(wanted), len(days), http_base_url)
 
 
 def build_and_publish_warehouse(settings: Settings | None = None, full_refresh: bool = False) -> dict:
@@ -158,3 +158,19 @@ def build_and_publish_warehouse(settings: Settings | None = None, full_refresh: 
         "mart_row_counts": report.mart_row_counts,
         "dbt_build_seconds": report.dbt_build_seconds,
     }
+
+
+def build_sample_warehouse(data_dir: Path) -> Path:
+    """The bundled samples landed and built in ``data_dir`` (as `make run` lands them);
+    returns the serving file. For the benchmarks and scripts that need a sample warehouse."""
+    import os
+
+    from papertrend.ingest import ingest_or_raise
+    from papertrend.settings import SAMPLES_DIR
+    from papertrend.warehouse import build_warehouse
+
+    settings = Settings(data_dir=data_dir)
+    # dbt's sources read the lake's path from the environment
+    os.environ["PAPERTREND_DATA_DIR"] = str(data_dir)
+    ingest_or_raise(sorted(SAMPLES_DIR.iterdir()), settings=settings)
+    return build_warehouse(settings).serving_db_path
