@@ -130,7 +130,8 @@ def _migrate_lake(args: argparse.Namespace) -> int:
     from papertrend.landing.lake import migrate_partition_files
 
     settings = get_settings()
-    migrated = migrate_partition_files(settings.digest_entries_dir)
+    with exclusive_writer(settings):  # it rewrites lake files: a writer like ingest
+        migrated = migrate_partition_files(settings.digest_entries_dir)
     print(f"{len(migrated)} lake file(s) rewritten without digest_date; lake: {settings.digest_entries_dir}")
     return 0
 
