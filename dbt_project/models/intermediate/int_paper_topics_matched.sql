@@ -15,6 +15,9 @@
     length       1 + 0.5 per extra word (a phrase is more specific than a word);
     where        var topic_title_weight if in the title, plus 1 for the first
                  abstract occurrence and 0.5 for each of the next two.
+                 A title term after "via", "using", "with" or "through" is
+                 the paper's means, not its subject ("Document Ranking with
+                 a Sequence-to-Sequence Model"): it counts as an abstract one.
   A term found inside a longer term of the same topic ("feed forward" in
   "feed forward network") is not counted again. A topic's score is the sum
   over its distinct terms, best first, the k-th weighed topic_term_decay^(k-1):
@@ -102,6 +105,15 @@ term_occurrences as (
     {{ phrase_occurrences('documents', 'terms') }}
 ),
 
+-- "X via Y", "X with Y", "X using Y": the title's subject is X and Y is the
+-- means, so a term after the first such connective counts as the abstract does
+-- ("with application(s) to" names the subject, not a means)
+title_means_clauses as (
+    select paper_id, list_filter(generate_series(2, len(tokens)), lambda i: tokens[i] in ('via', 'using', 'with', 'through') and tokens[i + 1] is distinct from 'application')[1] as first_token_index
+    from documents
+    where field = 'title'
+),
+
 mask_occurrences as (
     {{ phrase_occurrences('documents', 'masks') }}
 ),
@@ -141,11 +153,15 @@ term_scores as (
         (case when is_strong then 1.0 else {{ weak_term_weight }} end)
         * (1 + 0.5 * (len(any_value(phrase_tokens)) - 1))
         * (
-            {{ title_weight }} * max(case when field = 'title' then 1 else 0 end)
-            + least(count(*) filter (where field = 'abstract'), 1)
-            + 0.5 * least(greatest(count(*) filter (where field = 'abstract') - 1, 0), 2)
+            {{ title_weight }} * max(case when field = 'title' and not in_means_clause then 1 else 0 end)
+            + least(count(*) filter (where field = 'abstract' or in_means_clause), 1)
+            + 0.5 * least(greatest(count(*) filter (where field = 'abstract' or in_means_clause) - 1, 0), 2)
         ) as term_score
-    from outermost_term_occurrences
+    from (
+        select occurrences.*, coalesce(occurrences.field = 'title' and occurrences.token_index > title_means_clauses.first_token_index, false) as in_means_clause
+        from outermost_term_occurrences as occurrences
+        left join title_means_clauses using (paper_id)
+    )
     group by paper_id, topic_id, term, is_strong
 ),
 
