@@ -14,10 +14,10 @@ from papertrend.evaluation.topics import LABELS_PATH, evaluate, load_labels, loa
 
 pytestmark = pytest.mark.slow
 
-PRIMARY_ACCURACY_FLOOR = 0.70
-ASSIGNED_PRECISION_FLOOR = 0.65
-GENUINE_RECALL_FLOOR = 0.60
-KIND_ACCURACY_FLOOR = 0.65
+PRIMARY_ACCURACY_FLOOR = 0.78
+ASSIGNED_PRECISION_FLOOR = 0.72
+GENUINE_RECALL_FLOOR = 0.68
+KIND_ACCURACY_FLOOR = 0.76
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,13 @@
   The sum is multiplied by the topic's weight from the seed: below 1 for the
   method families that are usually a paper's tool rather than its subject.
 
-  Assignment. Only topics with at least one strong term compete. The primary
-  topic is the best score; ties go to more strong terms, then to the more
+  Assignment. Only topics with at least one strong term compete. A domain
+  topic (is_domain in the seed: AI for science, medical, code, continual
+  learning, learning theory, ...) named by a strong term in the title's
+  subject is the primary topic whatever the scores: the labelling convention
+  is that the new idea lives where it is specific, and the technique it uses
+  ("A Bayesian Flow Network Framework for Chemistry Tasks") is secondary.
+  Otherwise the primary topic is the best score; ties go to more strong terms, then to the more
   specific topic (the seed's priority), never to a name. A paper with no
   strong evidence gets the catch-all topic. Secondary topics are kept only
   with a score of at least topic_min_secondary_score and at least
@@ -57,7 +62,7 @@ with taxonomy as (
 
 taxonomy_version as (
     select md5(concat_ws(';',
-        (select string_agg(concat_ws('|', topic_id, strong_terms, weak_terms, priority, weight, is_catch_all), ';' order by topic_id) from taxonomy),
+        (select string_agg(concat_ws('|', topic_id, strong_terms, weak_terms, priority, weight, is_domain, is_catch_all), ';' order by topic_id) from taxonomy),
         (select string_agg(phrase, '|' order by phrase) from {{ ref('topic_term_masks') }}),
         '{{ title_weight }}|{{ weak_term_weight }}|{{ term_decay }}|{{ min_secondary_score }}|{{ min_secondary_share }}|{{ max_secondary }}',
         -- the matcher's own code: a new rule or tokenizer re-matches every paper
@@ -156,7 +161,8 @@ term_scores as (
             {{ title_weight }} * max(case when field = 'title' and not in_means_clause then 1 else 0 end)
             + least(count(*) filter (where field = 'abstract' or in_means_clause), 1)
             + 0.5 * least(greatest(count(*) filter (where field = 'abstract' or in_means_clause) - 1, 0), 2)
-        ) as term_score
+        ) as term_score,
+        bool_or(field = 'title' and not in_means_clause) as in_title_subject
     from (
         select occurrences.*, coalesce(occurrences.field = 'title' and occurrences.token_index > title_means_clauses.first_token_index, false) as in_means_clause
         from outermost_term_occurrences as occurrences
@@ -178,6 +184,7 @@ topic_scores as (
         topic_id,
         round(sum(term_score * pow({{ term_decay }}, term_rank - 1)) * any_value(taxonomy.weight), 2) as score,
         count(*) filter (where is_strong) as strong_term_count,
+        bool_or(in_title_subject and is_strong) as names_title_subject,
         list(term order by term_score desc, term) as matched_terms
     from ranked_term_scores
     inner join taxonomy using (topic_id)
@@ -190,7 +197,7 @@ ranked as (
         topic_scores.*,
         row_number() over (
             partition by topic_scores.paper_id
-            order by topic_scores.score desc, topic_scores.strong_term_count desc, taxonomy.priority, topic_scores.topic_id
+            order by (taxonomy.is_domain and topic_scores.names_title_subject) desc, topic_scores.score desc, topic_scores.strong_term_count desc, taxonomy.priority, topic_scores.topic_id
         ) as topic_rank
     from topic_scores
     inner join taxonomy using (topic_id)
