@@ -132,7 +132,10 @@ def _migrate_lake(args: argparse.Namespace) -> int:
     settings = get_settings()
     with exclusive_writer(settings):  # it rewrites lake files: a writer like ingest
         migrated = migrate_partition_files(settings.digest_entries_dir)
-    print(f"{len(migrated)} lake file(s) rewritten without digest_date; lake: {settings.digest_entries_dir}")
+    print(
+        f"{len(migrated)} lake file(s) migrated (digest_date only in the folder name, one file per "
+        f"source format); lake: {settings.digest_entries_dir}"
+    )
     return 0
 
 

@@ -1,7 +1,8 @@
 """Ingest dumps: archive, parse, stage, validate (the quality gate), promote.
 
 A dump is accepted whole or rejected whole. Rejected dumps go to quarantine
-with their reason; accepted ones replace their day's partition in the lake.
+with their reason; accepted ones replace their day's file of their source
+format in the lake (a day keeps one dump per source format).
 Every dump gets a ledger row. Many dumps are validated in one Great
 Expectations run, so a backfill pays the GX start-up once.
 
@@ -101,15 +102,15 @@ class _Staged:
 @dataclass
 class _Batch:
     """What a batch has seen so far, so that statuses follow input order: the
-    days that already have a dump in this batch, and the partition staged for
-    each (day, checksum), which a repeat of the same bytes reuses."""
+    (day, source format) pairs that already have a dump in this batch, and the
+    partition staged for each (day, checksum), which a repeat of the same bytes reuses."""
 
-    days: set[date] = field(default_factory=set)
+    days: set[tuple[date, str]] = field(default_factory=set)
     staged: dict[tuple[date, str], Path] = field(default_factory=dict)
     accept_row_count_drop: bool = False
     # Row counts of text digests staged so far in this batch, by day (for the volume check).
     text_rows: dict[date, int] = field(default_factory=dict)
-    lake_volumes: dict[Path, tuple[str | None, int]] = field(default_factory=dict)
+    lake_text_rows: dict[Path, int | None] = field(default_factory=dict)
 
 
 Validator = Callable[[list[Path]], list]
@@ -251,9 +252,9 @@ def _stage(
 
     raw_path = _archive_raw(settings, dump, sha256)
     row_count = len(parsed.records)
-    landed = lake.landed_checksum(settings.digest_entries_dir, digest_date)
-    first_of_day = digest_date not in batch.days
-    batch.days.add(digest_date)
+    landed = lake.landed_checksum(settings.digest_entries_dir, digest_date, parsed.source_format)
+    first_of_day = (digest_date, parsed.source_format) not in batch.days
+    batch.days.add((digest_date, parsed.source_format))
     if first_of_day and landed == sha256:
         outcome = IngestOutcome(dump.source_uri, "unchanged", digest_date, row_count, parsed.source_format)
         _record(settings, outcome, sha256, raw_path)
@@ -267,7 +268,7 @@ def _stage(
         batch.text_rows[digest_date] = row_count
 
     # Whether it lands, replaces or is unchanged depends on the dumps before it
-    # for its day in this batch, and on whether they pass the gate: decided
+    # for its day and format in this batch, and on whether they pass the gate: decided
     # after the gate, in input order (_run_quality_gate).
     staged = _Staged(
         name=dump.name,
@@ -306,11 +307,13 @@ def _run_quality_gate(
     """Validate every staged partition in one call, then, in input order,
     promote the ones that pass and quarantine the rest.
 
-    Input order decides: a later dump for a day wins, and each dump's status
-    says what it did to the lake at its turn: ``landed`` (the day was empty),
-    ``replaced`` (the day held other bytes, from the lake or an earlier dump
-    of this batch), ``unchanged`` (the day already held these bytes). So A, B,
-    A for one day says replaced, replaced and leaves A in the lake."""
+    Input order decides: a later dump for a day and source format wins, and
+    each dump's status says what it did to the lake at its turn: ``landed``
+    (the day had no dump of its format; other formats may be there),
+    ``replaced`` (the day held other bytes of its format, from the lake or an
+    earlier dump of this batch), ``unchanged`` (the day already held these
+    bytes). So A, B, A for one day and format says replaced, replaced and
+    leaves A in the lake."""
     if validator is None:
         from papertrend.validation import validate_partitions
 
@@ -321,13 +324,14 @@ def _run_quality_gate(
     try:
         verdicts = dict(zip(partitions, validator(partitions), strict=True))
         outcomes = {}
-        holds: dict[date, str | None] = {}  # the checksum each day holds, as promotion goes
+        # the checksum each (day, source format) holds, as promotion goes
+        holds: dict[tuple[date, str], str | None] = {}
         for item in staged:
             result = verdicts[item.partition]
             if not result.success:
                 outcomes[id(item)] = _quarantine_failed_validation(settings, item, result)
                 continue
-            held = holds.get(item.digest_date, item.lake_sha256)
+            held = holds.get((item.digest_date, item.source_format), item.lake_sha256)
             if held == item.sha256:
                 status = "unchanged"
             else:
@@ -341,7 +345,7 @@ def _run_quality_gate(
                 # Intent first, row after: a kill in between is recorded by the next writer.
                 with ledger.promotion(settings.ledger_dir, _ledger_entry(outcome, item.sha256, item.raw_path)):
                     lake.promote_partition(item.partition, settings.digest_entries_dir)
-                holds[item.digest_date] = item.sha256
+                holds[(item.digest_date, item.source_format)] = item.sha256
             outcomes[id(item)] = outcome
         return outcomes
     finally:
@@ -365,7 +369,7 @@ def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> 
             "digest_date": item.digest_date,
         },
         extra_files={
-            "digest_entries.parquet": item.partition / lake.PARTITION_FILE,
+            "digest_entries.parquet": lake.staged_file(item.partition),
             "validation_result.json": result_file,
         },
     )
@@ -422,10 +426,9 @@ def _row_count_drop(settings: Settings, batch: _Batch, day: date, row_count: int
         if len(history) >= ROW_COUNT_HISTORY_DAYS or scanned >= ROW_COUNT_SCAN_LIMIT:
             break
         scanned += 1
-        if partition not in batch.lake_volumes:
-            batch.lake_volumes[partition] = lake.partition_volume(partition)
-        source_format, rows = batch.lake_volumes[partition]
-        if source_format == "text":
+        if partition not in batch.lake_text_rows:
+            batch.lake_text_rows[partition] = lake.format_row_count(partition, "text")
+        if (rows := batch.lake_text_rows[partition]) is not None:
             history[partition_day] = rows
     history.update({d: rows for d, rows in batch.text_rows.items() if d <= day})
     recent = sorted(history.items(), reverse=True)[:ROW_COUNT_HISTORY_DAYS]

@@ -47,7 +47,8 @@ INGEST_LEDGER_SCHEMA = pa.schema(
     ]
 )
 
-# Ledger statuses: landed (new partition), unchanged (same dump seen before,
-# nothing written), replaced (a changed dump replaced the day's partition),
-# rejected (parse or validation failed; the dump is in quarantine).
+# Ledger statuses: landed (the day had no dump of its source format), unchanged
+# (same dump seen before, nothing written), replaced (a changed dump replaced the
+# day's file of its format), rejected (parse or validation failed; the dump is in
+# quarantine).
 LEDGER_STATUSES = ("landed", "unchanged", "replaced", "rejected")

@@ -131,7 +131,7 @@ def test_sample_digest_flows_from_the_inbox_to_the_serving_file(published_day):
     assert published_day.build.state == "success", published_day.build.task_states
 
     data_dir = published_day.data_dir
-    assert list(lake_snapshot(data_dir)) == ["digest_date=2025-07-01/part-0.parquet"]
+    assert list(lake_snapshot(data_dir)) == ["digest_date=2025-07-01/text.parquet"]
     [(papers,)] = query(data_dir, "select count(*) from papers")
     [(appearances,)] = query(
         data_dir, "select count(*) from digest_appearances where digest_date = ?", DAY_1.date()
@@ -301,7 +301,9 @@ def test_backfill_lands_every_day_of_the_range_in_one_run(papertrend_data_dir, r
 
     assert (outcome.state, outcome.task_states) == ("success", {"ingest_range": "success", "report_rejections": "success"})
     assert list(lake_snapshot(papertrend_data_dir)) == [
-        f"digest_date=2025-07-0{day}/part-0.parquet" for day in (1, 2, 3)
+        "digest_date=2025-07-01/text.parquet",
+        "digest_date=2025-07-02/hf_api.parquet",
+        "digest_date=2025-07-03/flat_json.parquet",
     ]
     assert asset_event_count(LAKE_URI) == events_before + 1, "one backfill run, one build"
 
@@ -338,6 +340,6 @@ def test_backfill_with_one_bad_dump_still_announces_the_days_it_landed(
 
     outcome = run_dag("backfill_digests", logical_date=DAY_1, conf={"first_day": "2025-07-01", "last_day": "2025-07-02"})
 
-    assert list(lake_snapshot(papertrend_data_dir)) == ["digest_date=2025-07-01/part-0.parquet"]
+    assert list(lake_snapshot(papertrend_data_dir)) == ["digest_date=2025-07-01/text.parquet"]
     assert outcome.state == "failed", "the rejection must stay visible"
     assert asset_event_count(LAKE_URI) == events_before + 1, "the landed day must reach the warehouse"
