@@ -17,12 +17,12 @@ import os
 import shutil
 import statistics
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from papertrend.landing import lake, ledger
+from papertrend.landing import lake, ledger, upvotes
 from papertrend.landing.files import stored_name, unsafe_file_name_reason, write_bytes_atomically
 from papertrend.landing.quarantine import quarantine_dump
 from papertrend.parsing import DumpRejected, Problem, parse_dump, resolve_digest_date
@@ -97,6 +97,9 @@ class _Staged:
     raw_path: Path
     # The checksum the lake held for the day when the batch began (None: a new day).
     lake_sha256: str | None
+    # The day its upvote counts count as seen (see ingest_dumps), and when it was ingested.
+    observed_date: date
+    ingested_at: datetime
 
 
 @dataclass
@@ -108,6 +111,7 @@ class _Batch:
     days: set[tuple[date, str]] = field(default_factory=set)
     staged: dict[tuple[date, str], Path] = field(default_factory=dict)
     accept_row_count_drop: bool = False
+    observed_on: date | None = None
     # Row counts of text digests staged so far in this batch, by day (for the volume check).
     text_rows: dict[date, int] = field(default_factory=dict)
     lake_text_rows: dict[Path, int | None] = field(default_factory=dict)
@@ -138,35 +142,43 @@ def read_dump(path: Path, settings: Settings) -> Dump | IngestOutcome:
 
 def ingest_dumps(
     sources: Iterable[Path | Dump],
-    digest_date: date | None = None,
+    digest_date: date | Mapping[Path, date] | None = None,
     *,
     settings: Settings | None = None,
     validator: Validator | None = None,
     progress: ProgressCallback | None = None,
     accept_row_count_drop: bool = False,
+    observed_on: date | None = None,
 ) -> list[IngestOutcome]:
     """Land every dump that passes the parser and the quality gate; return one
     outcome per dump in input order. Never raises for bad input: a bad dump is
     a rejected outcome (see :func:`ingest_or_raise`); raises DataRootLocked
-    when another writer holds the data root. ``accept_row_count_drop``
-    lands text digests the volume check would quarantine (see
-    :func:`_row_count_drop`): for a day known to be small."""
+    when another writer holds the data root. ``digest_date`` is the caller's
+    day for every dump, or a day per source path (a daily run that also
+    fetched the last days again). ``accept_row_count_drop`` lands text digests
+    the volume check would quarantine (see :func:`_row_count_drop`): for a day
+    known to be small. ``observed_on`` is the day the dumps' upvote counts were
+    seen (default: today, UTC; never before a dump's own day): a landed dump's
+    counts are kept as that day's observation (:mod:`papertrend.landing.upvotes`)."""
     settings = settings or get_settings()
     with exclusive_writer(settings):
-        return _ingest_locked(list(sources), digest_date, settings, validator, progress, accept_row_count_drop)
+        return _ingest_locked(
+            list(sources), digest_date, settings, validator, progress, accept_row_count_drop, observed_on
+        )
 
 
 def _ingest_locked(
     sources: list[Path | Dump],
-    digest_date: date | None,
+    digest_date: date | Mapping[Path, date] | None,
     settings: Settings,
     validator: Validator | None,
     progress: ProgressCallback | None,
     accept_row_count_drop: bool,
+    observed_on: date | None,
 ) -> list[IngestOutcome]:
     ingested_at = datetime.now(timezone.utc)
     outcomes: list[IngestOutcome | _Staged] = []
-    batch = _Batch(accept_row_count_drop=accept_row_count_drop)
+    batch = _Batch(accept_row_count_drop=accept_row_count_drop, observed_on=observed_on or ingested_at.date())
     # A backfill streams through the gate in bounded batches (GATE_BATCH_ROWS):
     # one GX session, but never the whole history in memory at once.
     gate = None
@@ -195,7 +207,8 @@ def _ingest_locked(
             try:
                 dump = read_dump(source, settings) if isinstance(source, Path) else source
                 if isinstance(dump, Dump):
-                    dump = _stage(dump, digest_date, settings, ingested_at, batch)
+                    caller_date = digest_date.get(source) if isinstance(digest_date, Mapping) else digest_date
+                    dump = _stage(dump, caller_date, settings, ingested_at, batch)
             except Exception as error:  # noqa: BLE001  one dump must not stop the batch
                 dump = _crashed(settings, source, dump if isinstance(dump, Dump) else None, error)
             outcomes.append(dump)
@@ -280,6 +293,8 @@ def _stage(
         partition=batch.staged.get((digest_date, sha256), Path()),
         raw_path=raw_path,
         lake_sha256=landed,
+        observed_date=max(batch.observed_on, digest_date),
+        ingested_at=ingested_at,
     )
     if (digest_date, sha256) in batch.staged:
         return staged  # the same bytes again: the same staged partition and verdict
@@ -332,10 +347,7 @@ def _run_quality_gate(
                 outcomes[id(item)] = _quarantine_failed_validation(settings, item, result)
                 continue
             held = holds.get((item.digest_date, item.source_format), item.lake_sha256)
-            if held == item.sha256:
-                status = "unchanged"
-            else:
-                status = "landed" if held is None else "replaced"
+            status = _status(settings, item, held)
             outcome = IngestOutcome(
                 item.source_uri, status, item.digest_date, item.row_count, item.source_format
             )
@@ -344,6 +356,13 @@ def _run_quality_gate(
             else:
                 # Intent first, row after: a kill in between is recorded by the next writer.
                 with ledger.promotion(settings.ledger_dir, _ledger_entry(outcome, item.sha256, item.raw_path)):
+                    # The counts first: a kill between the two leaves an observation
+                    # the re-run writes again, never a landed dump without its counts.
+                    upvotes.write_observation(
+                        lake.staged_file(item.partition), settings.upvote_observations_dir,
+                        observed_date=item.observed_date, digest_date=item.digest_date,
+                        observed_at=item.ingested_at,
+                    )
                     lake.promote_partition(item.partition, settings.digest_entries_dir)
                 holds[(item.digest_date, item.source_format)] = item.sha256
             outcomes[id(item)] = outcome
@@ -351,6 +370,18 @@ def _run_quality_gate(
     finally:
         for partition in partitions:
             lake.remove_staged(partition)
+
+
+def _status(settings: Settings, item: _Staged, held: str | None) -> str:
+    """What promoting ``item`` does to its day and format, which holds ``held``."""
+    if held == item.sha256:
+        return "unchanged"
+    if held is None:
+        return "landed"
+    landed_file = lake.format_files(lake.partition_dir(settings.digest_entries_dir, item.digest_date))[item.source_format]
+    if upvotes.differs_only_in_upvotes(lake.staged_file(item.partition), landed_file):
+        return "reobserved"
+    return "replaced"
 
 
 def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> IngestOutcome:

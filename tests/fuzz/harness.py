@@ -405,7 +405,7 @@ def check_batch(
                 kept = [p.read_bytes() for f in folders for p in f.iterdir() if p.is_file()]
                 if case.raw not in kept:
                     problems.append("the raw bytes are not in quarantine")
-        elif row["status"] in ("landed", "replaced", "unchanged"):
+        elif row["status"] in ("landed", "replaced", "reobserved", "unchanged"):
             day = row["digest_date"].isoformat() if row["digest_date"] else None
             if row["status"] != "unchanged":
                 accounted.add(day)
