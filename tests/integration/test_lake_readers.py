@@ -139,8 +139,16 @@ def test_migrate_lake_rewrites_an_older_lake_once(data_root: Settings, samples_w
     assert f"{len(SAMPLE_DAYS)} lake file(s) migrated" in first.stdout
     assert rows_per_day_pandas(old_lake) == expected == rows_per_day_pyarrow(old_lake)
     assert sorted(p.name for p in old_lake.glob("*/*.parquet")) == ["flat_json.parquet", "hf_api.parquet", "text.parquet"]
+    # The upvotes already landed are kept as observations of their own day (text has none).
+    assert "2 upvote observation(s) written" in first.stdout
+    observations = sorted(data_root.upvote_observations_dir.rglob("*.parquet"))
+    assert [str(p.relative_to(data_root.upvote_observations_dir)) for p in observations] == [
+        "observed_date=2025-07-02/digest_date=2025-07-02/hf_api.parquet",
+        "observed_date=2025-07-03/digest_date=2025-07-03/flat_json.parquet",
+    ]
     second = _papertrend("migrate-lake")
     assert "0 lake file(s) migrated" in second.stdout
+    assert "0 upvote observation(s) written" in second.stdout
 
 
 def _papertrend(*args: str) -> subprocess.CompletedProcess:
@@ -149,7 +157,10 @@ def _papertrend(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-MARTS = ["digest_appearances", "paper_links", "paper_topics", "papers", "topic_daily_trends", "topics"]
+MARTS = [
+    "digest_appearances", "paper_links", "paper_topics", "paper_upvotes_daily", "papers",
+    "topic_daily_trends", "topics",
+]
 
 
 @pytest.mark.parametrize("mart", MARTS)
@@ -171,7 +182,7 @@ def test_each_mart_folder_reads_as_exactly_that_mart(samples_warehouse: Settings
 
 
 def test_reading_the_marts_folder_itself_fails_loudly(samples_warehouse: Settings):
-    """Not six tables silently stacked under one schema: the folder's README stops the read."""
+    """Not seven tables silently stacked under one schema: the folder's README stops the read."""
     import pandas as pd
 
     with pytest.raises(Exception, match="README.md|[Pp]arquet"):
