@@ -11,19 +11,28 @@ Lands one day's trending-papers digest in the lake.
    no worker slot held in between), so a digest that arrives late is still
    caught. Still none `PAPERTREND_DIGEST_DEADLINE_HOURS` (default 36) after the
    day began: it **fails**, saying so in its log.
-2. **land**: parse, stage, validate with Great Expectations, promote. A dump that
+2. **refetch_recent_days**: with the `papertrend_hf_api` connection, fetches
+   the API's last `upvote_lookback_days` days again (param; default
+   `PAPERTREND_UPVOTE_LOOKBACK_DAYS`, 7) into the inbox: upvotes keep moving
+   for a week or two after a paper's day, and each fetch is kept as that
+   day's upvote observation. A day that fails to fetch is a warning, not a
+   failure. Without the connection it does nothing.
+3. **land**: parse, stage, validate with Great Expectations, promote the day's
+   dumps and the re-fetched ones (a re-fetch whose only change is its upvotes
+   says `reobserved`). A dump that
    fails is quarantined with its reason; the lake keeps its previous state for
-   that day. Only when a dump was landed or replaced does it update the
+   that day. Only when a dump was landed, replaced or reobserved does it update the
    `papertrend_lake` asset: when every dump was `unchanged` (already landed) it
    is **skipped**, so no warehouse build is triggered for nothing; when nothing
    landed and some dump was rejected it **fails** (no retry: the same bytes
    would fail again), listing the rejections.
-3. **report_rejections**: fails the run, listing every rejection, when some dump
+4. **report_rejections**: fails the run, listing every rejection, when some dump
    was rejected. It runs after `land` has announced the lake update, so the
    accepted dumps still reach the warehouse.
 
 The run dated D ingests the digest of day D (override with the `digest_date`
-param). A landed or replaced dump updates the `papertrend_lake` asset, which
+param); the upvotes it lands count as seen on day D. A landed, replaced or
+reobserved dump updates the `papertrend_lake` asset, which
 triggers `build_warehouse`. One run at a time: the lake has a single writer;
 `land` runs in the `papertrend_writer` pool (one slot), shared with the other
 DAGs' writing tasks. Every skip or failure states its reason in the task log.
@@ -69,7 +78,14 @@ TASK_TIMEOUT = timedelta(minutes=30)
             type=["null", "string"],
             format="date",
             description="Digest day to ingest (YYYY-MM-DD); empty means the run's logical date.",
-        )
+        ),
+        "upvote_lookback_days": Param(
+            None,
+            type=["null", "integer"],
+            minimum=0,
+            description="Days before the digest day fetched again from the API to observe their upvotes; "
+            "empty means PAPERTREND_UPVOTE_LOOKBACK_DAYS (default 7), 0 none.",
+        ),
     },
 )
 def ingest_digests():
@@ -99,10 +115,25 @@ def ingest_digests():
             is_done=True, xcom_value={"digest_date": day.isoformat(), "dumps": [str(path) for path in dumps]}
         )
 
+    @task
+    def refetch_recent_days(collected: dict, params=None) -> dict[str, str]:
+        """The re-fetched dumps of the last days, {path: day}; {} without the HTTP source."""
+        from datetime import date
+
+        from papertrend.pipeline import refetch_recent_days as refetch
+        from papertrend.sources.connection import http_base_url
+
+        fetched = refetch(
+            date.fromisoformat(collected["digest_date"]),
+            http_base_url=http_base_url(),
+            lookback_days=(params or {}).get("upvote_lookback_days"),
+        )
+        return {str(path): day.isoformat() for path, day in fetched.items()}
+
     @task(outlets=[LAKE], pool=WRITER_POOL)
-    def land(collected: dict) -> dict:
-        """Updates the lake asset only when a dump was landed or replaced: a skip or
-        a failure emits no asset event, so build_warehouse is not triggered for nothing."""
+    def land(collected: dict, refetched: dict[str, str]) -> dict:
+        """Updates the lake asset only when a dump was landed, replaced or reobserved: a
+        skip or a failure emits no asset event, so build_warehouse is not triggered for nothing."""
         from datetime import date
         from pathlib import Path
 
@@ -110,9 +141,12 @@ def ingest_digests():
         from papertrend.pipeline import NothingNew, ingest_batch
         from papertrend.task_outcomes import fail, skip
 
+        day = date.fromisoformat(collected["digest_date"])
         try:
             return ingest_batch(
-                [Path(p) for p in collected["dumps"]], date.fromisoformat(collected["digest_date"])
+                [Path(p) for p in collected["dumps"]], day,
+                refetched={Path(p): date.fromisoformat(d) for p, d in refetched.items()},
+                observed_on=day,
             )
         except NothingNew as nothing_new:
             skip(str(nothing_new))
@@ -132,7 +166,8 @@ def ingest_digests():
         except IngestRejected as rejected:
             fail(str(rejected))
 
-    report_rejections(land(collect_dumps()))
+    collected = collect_dumps()
+    report_rejections(land(collected, refetch_recent_days(collected)))
 
 
 def _digest_day(params, logical_date):

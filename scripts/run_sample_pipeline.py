@@ -97,9 +97,9 @@ def _run(say, dag, logical_date, run_dag, why: str = "") -> list[str]:
     result = run_dag(dag, logical_date)
     for task in result.tasks:
         seconds = "" if task.seconds is None else f"{task.seconds:5.1f}s"
-        say(f"  {task.task_id:<18} {task.state:<15} {seconds:>6}  {task.note}".rstrip())
+        say(f"  {task.task_id:<19} {task.state:<15} {seconds:>6}  {task.note}".rstrip())
         if task.state not in ("success", "skipped") and task.log_path:
-            say(f"  {'':<18} log: {_shown(task.log_path)}")
+            say(f"  {'':<19} log: {_shown(task.log_path)}")
     return [] if result.succeeded else [label]
 
 

@@ -70,10 +70,12 @@ def _parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser(
         "migrate-lake",
-        help="rewrite lake files an older papertrend wrote with digest_date inside (Hive layout)",
+        help="bring a lake an older papertrend wrote to the current layout",
         description="Older versions repeated the partition column digest_date inside every lake "
-        "file, which pandas, pyarrow datasets, polars and Spark refuse to read. This rewrites "
-        "those files, one atomic replace each; running it again changes nothing.",
+        "file, which pandas, pyarrow datasets, polars and Spark refuse to read, and kept one "
+        "part-0.parquet per day instead of one file per source format. This rewrites and renames "
+        "those files, one atomic replace each, and keeps the upvotes of the dumps already landed "
+        "as observations of their own day; running it again changes nothing.",
     )
     migrate.set_defaults(handler=_migrate_lake)
     return parser
@@ -128,11 +130,17 @@ def _build(args: argparse.Namespace) -> int:
 
 def _migrate_lake(args: argparse.Namespace) -> int:
     from papertrend.landing.lake import migrate_partition_files
+    from papertrend.landing.upvotes import observe_landed_dumps
 
     settings = get_settings()
     with exclusive_writer(settings):  # it rewrites lake files: a writer like ingest
         migrated = migrate_partition_files(settings.digest_entries_dir)
-    print(f"{len(migrated)} lake file(s) rewritten without digest_date; lake: {settings.digest_entries_dir}")
+        observed = observe_landed_dumps(settings.digest_entries_dir, settings.upvote_observations_dir)
+    print(
+        f"{len(migrated)} lake file(s) migrated (digest_date only in the folder name, one file per "
+        f"source format); lake: {settings.digest_entries_dir}"
+    )
+    print(f"{len(observed)} upvote observation(s) written for dumps landed before observations were kept")
     return 0
 
 

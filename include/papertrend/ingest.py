@@ -1,7 +1,8 @@
 """Ingest dumps: archive, parse, stage, validate (the quality gate), promote.
 
 A dump is accepted whole or rejected whole. Rejected dumps go to quarantine
-with their reason; accepted ones replace their day's partition in the lake.
+with their reason; accepted ones replace their day's file of their source
+format in the lake (a day keeps one dump per source format).
 Every dump gets a ledger row. Many dumps are validated in one Great
 Expectations run, so a backfill pays the GX start-up once.
 
@@ -16,12 +17,12 @@ import os
 import shutil
 import statistics
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from papertrend.landing import lake, ledger
+from papertrend.landing import lake, ledger, upvotes
 from papertrend.landing.files import stored_name, unsafe_file_name_reason, write_bytes_atomically
 from papertrend.landing.quarantine import quarantine_dump
 from papertrend.parsing import DumpRejected, Problem, parse_dump, resolve_digest_date
@@ -96,20 +97,24 @@ class _Staged:
     raw_path: Path
     # The checksum the lake held for the day when the batch began (None: a new day).
     lake_sha256: str | None
+    # The day its upvote counts count as seen (see ingest_dumps), and when it was ingested.
+    observed_date: date
+    ingested_at: datetime
 
 
 @dataclass
 class _Batch:
     """What a batch has seen so far, so that statuses follow input order: the
-    days that already have a dump in this batch, and the partition staged for
-    each (day, checksum), which a repeat of the same bytes reuses."""
+    (day, source format) pairs that already have a dump in this batch, and the
+    partition staged for each (day, checksum), which a repeat of the same bytes reuses."""
 
-    days: set[date] = field(default_factory=set)
+    days: set[tuple[date, str]] = field(default_factory=set)
     staged: dict[tuple[date, str], Path] = field(default_factory=dict)
     accept_row_count_drop: bool = False
+    observed_on: date | None = None
     # Row counts of text digests staged so far in this batch, by day (for the volume check).
     text_rows: dict[date, int] = field(default_factory=dict)
-    lake_volumes: dict[Path, tuple[str | None, int]] = field(default_factory=dict)
+    lake_text_rows: dict[Path, int | None] = field(default_factory=dict)
 
 
 Validator = Callable[[list[Path]], list]
@@ -137,35 +142,43 @@ def read_dump(path: Path, settings: Settings) -> Dump | IngestOutcome:
 
 def ingest_dumps(
     sources: Iterable[Path | Dump],
-    digest_date: date | None = None,
+    digest_date: date | Mapping[Path, date] | None = None,
     *,
     settings: Settings | None = None,
     validator: Validator | None = None,
     progress: ProgressCallback | None = None,
     accept_row_count_drop: bool = False,
+    observed_on: date | None = None,
 ) -> list[IngestOutcome]:
     """Land every dump that passes the parser and the quality gate; return one
     outcome per dump in input order. Never raises for bad input: a bad dump is
     a rejected outcome (see :func:`ingest_or_raise`); raises DataRootLocked
-    when another writer holds the data root. ``accept_row_count_drop``
-    lands text digests the volume check would quarantine (see
-    :func:`_row_count_drop`): for a day known to be small."""
+    when another writer holds the data root. ``digest_date`` is the caller's
+    day for every dump, or a day per source path (a daily run that also
+    fetched the last days again). ``accept_row_count_drop`` lands text digests
+    the volume check would quarantine (see :func:`_row_count_drop`): for a day
+    known to be small. ``observed_on`` is the day the dumps' upvote counts were
+    seen (default: today, UTC; never before a dump's own day): a landed dump's
+    counts are kept as that day's observation (:mod:`papertrend.landing.upvotes`)."""
     settings = settings or get_settings()
     with exclusive_writer(settings):
-        return _ingest_locked(list(sources), digest_date, settings, validator, progress, accept_row_count_drop)
+        return _ingest_locked(
+            list(sources), digest_date, settings, validator, progress, accept_row_count_drop, observed_on
+        )
 
 
 def _ingest_locked(
     sources: list[Path | Dump],
-    digest_date: date | None,
+    digest_date: date | Mapping[Path, date] | None,
     settings: Settings,
     validator: Validator | None,
     progress: ProgressCallback | None,
     accept_row_count_drop: bool,
+    observed_on: date | None,
 ) -> list[IngestOutcome]:
     ingested_at = datetime.now(timezone.utc)
     outcomes: list[IngestOutcome | _Staged] = []
-    batch = _Batch(accept_row_count_drop=accept_row_count_drop)
+    batch = _Batch(accept_row_count_drop=accept_row_count_drop, observed_on=observed_on or ingested_at.date())
     # A backfill streams through the gate in bounded batches (GATE_BATCH_ROWS):
     # one GX session, but never the whole history in memory at once.
     gate = None
@@ -194,7 +207,8 @@ def _ingest_locked(
             try:
                 dump = read_dump(source, settings) if isinstance(source, Path) else source
                 if isinstance(dump, Dump):
-                    dump = _stage(dump, digest_date, settings, ingested_at, batch)
+                    caller_date = digest_date.get(source) if isinstance(digest_date, Mapping) else digest_date
+                    dump = _stage(dump, caller_date, settings, ingested_at, batch)
             except Exception as error:  # noqa: BLE001  one dump must not stop the batch
                 dump = _crashed(settings, source, dump if isinstance(dump, Dump) else None, error)
             outcomes.append(dump)
@@ -251,9 +265,9 @@ def _stage(
 
     raw_path = _archive_raw(settings, dump, sha256)
     row_count = len(parsed.records)
-    landed = lake.landed_checksum(settings.digest_entries_dir, digest_date)
-    first_of_day = digest_date not in batch.days
-    batch.days.add(digest_date)
+    landed = lake.landed_checksum(settings.digest_entries_dir, digest_date, parsed.source_format)
+    first_of_day = (digest_date, parsed.source_format) not in batch.days
+    batch.days.add((digest_date, parsed.source_format))
     if first_of_day and landed == sha256:
         outcome = IngestOutcome(dump.source_uri, "unchanged", digest_date, row_count, parsed.source_format)
         _record(settings, outcome, sha256, raw_path)
@@ -267,7 +281,7 @@ def _stage(
         batch.text_rows[digest_date] = row_count
 
     # Whether it lands, replaces or is unchanged depends on the dumps before it
-    # for its day in this batch, and on whether they pass the gate: decided
+    # for its day and format in this batch, and on whether they pass the gate: decided
     # after the gate, in input order (_run_quality_gate).
     staged = _Staged(
         name=dump.name,
@@ -279,6 +293,8 @@ def _stage(
         partition=batch.staged.get((digest_date, sha256), Path()),
         raw_path=raw_path,
         lake_sha256=landed,
+        observed_date=max(batch.observed_on, digest_date),
+        ingested_at=ingested_at,
     )
     if (digest_date, sha256) in batch.staged:
         return staged  # the same bytes again: the same staged partition and verdict
@@ -306,11 +322,13 @@ def _run_quality_gate(
     """Validate every staged partition in one call, then, in input order,
     promote the ones that pass and quarantine the rest.
 
-    Input order decides: a later dump for a day wins, and each dump's status
-    says what it did to the lake at its turn: ``landed`` (the day was empty),
-    ``replaced`` (the day held other bytes, from the lake or an earlier dump
-    of this batch), ``unchanged`` (the day already held these bytes). So A, B,
-    A for one day says replaced, replaced and leaves A in the lake."""
+    Input order decides: a later dump for a day and source format wins, and
+    each dump's status says what it did to the lake at its turn: ``landed``
+    (the day had no dump of its format; other formats may be there),
+    ``replaced`` (the day held other bytes of its format, from the lake or an
+    earlier dump of this batch), ``unchanged`` (the day already held these
+    bytes). So A, B, A for one day and format says replaced, replaced and
+    leaves A in the lake."""
     if validator is None:
         from papertrend.validation import validate_partitions
 
@@ -321,17 +339,15 @@ def _run_quality_gate(
     try:
         verdicts = dict(zip(partitions, validator(partitions), strict=True))
         outcomes = {}
-        holds: dict[date, str | None] = {}  # the checksum each day holds, as promotion goes
+        # the checksum each (day, source format) holds, as promotion goes
+        holds: dict[tuple[date, str], str | None] = {}
         for item in staged:
             result = verdicts[item.partition]
             if not result.success:
                 outcomes[id(item)] = _quarantine_failed_validation(settings, item, result)
                 continue
-            held = holds.get(item.digest_date, item.lake_sha256)
-            if held == item.sha256:
-                status = "unchanged"
-            else:
-                status = "landed" if held is None else "replaced"
+            held = holds.get((item.digest_date, item.source_format), item.lake_sha256)
+            status = _status(settings, item, held)
             outcome = IngestOutcome(
                 item.source_uri, status, item.digest_date, item.row_count, item.source_format
             )
@@ -340,13 +356,32 @@ def _run_quality_gate(
             else:
                 # Intent first, row after: a kill in between is recorded by the next writer.
                 with ledger.promotion(settings.ledger_dir, _ledger_entry(outcome, item.sha256, item.raw_path)):
+                    # The counts first: a kill between the two leaves an observation
+                    # the re-run writes again, never a landed dump without its counts.
+                    upvotes.write_observation(
+                        lake.staged_file(item.partition), settings.upvote_observations_dir,
+                        observed_date=item.observed_date, digest_date=item.digest_date,
+                        observed_at=item.ingested_at,
+                    )
                     lake.promote_partition(item.partition, settings.digest_entries_dir)
-                holds[item.digest_date] = item.sha256
+                holds[(item.digest_date, item.source_format)] = item.sha256
             outcomes[id(item)] = outcome
         return outcomes
     finally:
         for partition in partitions:
             lake.remove_staged(partition)
+
+
+def _status(settings: Settings, item: _Staged, held: str | None) -> str:
+    """What promoting ``item`` does to its day and format, which holds ``held``."""
+    if held == item.sha256:
+        return "unchanged"
+    if held is None:
+        return "landed"
+    landed_file = lake.format_files(lake.partition_dir(settings.digest_entries_dir, item.digest_date))[item.source_format]
+    if upvotes.differs_only_in_upvotes(lake.staged_file(item.partition), landed_file):
+        return "reobserved"
+    return "replaced"
 
 
 def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> IngestOutcome:
@@ -365,7 +400,7 @@ def _quarantine_failed_validation(settings: Settings, item: _Staged, result) -> 
             "digest_date": item.digest_date,
         },
         extra_files={
-            "digest_entries.parquet": item.partition / lake.PARTITION_FILE,
+            "digest_entries.parquet": lake.staged_file(item.partition),
             "validation_result.json": result_file,
         },
     )
@@ -422,10 +457,9 @@ def _row_count_drop(settings: Settings, batch: _Batch, day: date, row_count: int
         if len(history) >= ROW_COUNT_HISTORY_DAYS or scanned >= ROW_COUNT_SCAN_LIMIT:
             break
         scanned += 1
-        if partition not in batch.lake_volumes:
-            batch.lake_volumes[partition] = lake.partition_volume(partition)
-        source_format, rows = batch.lake_volumes[partition]
-        if source_format == "text":
+        if partition not in batch.lake_text_rows:
+            batch.lake_text_rows[partition] = lake.format_row_count(partition, "text")
+        if (rows := batch.lake_text_rows[partition]) is not None:
             history[partition_day] = rows
     history.update({d: rows for d, rows in batch.text_rows.items() if d <= day})
     recent = sorted(history.items(), reverse=True)[:ROW_COUNT_HISTORY_DAYS]

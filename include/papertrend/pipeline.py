@@ -7,6 +7,7 @@ Airflow, so every step is testable (and runnable) without it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -64,11 +65,54 @@ class NothingNew(Exception):
 
 
 # The ledger statuses that change the lake.
-LAKE_CHANGING_STATUSES = ("landed", "replaced")
+LAKE_CHANGING_STATUSES = ("landed", "replaced", "reobserved")
 
 
-def ingest_batch(dumps: list[Path], day: date | None, settings: Settings | None = None) -> dict:
-    """Ingest through the quality gate and log one line per dump.
+def refetch_recent_days(
+    day: date,
+    *,
+    http_base_url: str | None,
+    settings: Settings | None = None,
+    lookback_days: int | None = None,
+) -> dict[Path, date]:
+    """Fetch the API's ``lookback_days`` days before ``day`` again into the inbox
+    (default: the settings' ``upvote_lookback_days``), so that their upvotes,
+    which keep moving for a week or two, are observed again; returns each
+    dump fetched with its day. Without an HTTP source there is nothing to
+    re-fetch. A day that fails to fetch is logged and left out: a missed
+    observation loses nothing, and the day's own digest must still land."""
+    from papertrend.sources.hf_api import FetchError, fetch_daily_papers
+
+    settings = settings or get_settings()
+    lookback_days = settings.upvote_lookback_days if lookback_days is None else lookback_days
+    if not http_base_url or lookback_days <= 0:
+        log.info("no upvote re-fetch: %s", "no HTTP source" if not http_base_url else "lookback of 0 days")
+        return {}
+    fetched: dict[Path, date] = {}
+    for earlier in (day - timedelta(days=n) for n in range(1, lookback_days + 1)):
+        try:
+            dump = fetch_daily_papers(http_base_url, earlier, settings.inbox_dir)
+        except FetchError as error:
+            log.warning("upvote re-fetch of %s failed, its counts are not observed today: %s", earlier, error)
+            continue
+        if dump:
+            fetched[dump] = earlier
+    log.info("re-fetched %d of the last %d day(s) to observe their upvotes", len(fetched), lookback_days)
+    return fetched
+
+
+def ingest_batch(
+    dumps: list[Path],
+    day: date | None,
+    settings: Settings | None = None,
+    *,
+    refetched: Mapping[Path, date] | None = None,
+    observed_on: date | None = None,
+) -> dict:
+    """Ingest through the quality gate and log one line per dump: ``dumps`` for
+    ``day`` (None: each dump's own date) and the ``refetched`` dumps of earlier
+    days (:func:`refetch_recent_days`), each for its day, their upvotes seen on
+    ``observed_on`` (default: today).
 
     Returns ``{"lines": [...], "changed": [...], "rejected": [reasons]}`` when
     some dump was landed or replaced: the caller announces the lake update (so
@@ -78,7 +122,10 @@ def ingest_batch(dumps: list[Path], day: date | None, settings: Settings | None 
     rejected (listing them), NothingNew when every dump was unchanged."""
     from papertrend.ingest import IngestRejected, ingest_dumps
 
-    outcomes = ingest_dumps(dumps, day, settings=settings)
+    digest_dates = {**{dump: day for dump in dumps}, **refetched} if refetched else day
+    outcomes = ingest_dumps(
+        [*dumps, *(refetched or {})], digest_dates, settings=settings, observed_on=observed_on
+    )
     lines = [outcome.summary_line() for outcome in outcomes]
     for line in lines:
         log.info("%s", line)

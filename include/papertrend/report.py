@@ -8,7 +8,10 @@ from pathlib import Path
 
 from papertrend.settings import Settings, get_settings
 
-MARTS = ("papers", "topics", "paper_topics", "paper_links", "digest_appearances", "topic_daily_trends")
+MARTS = (
+    "papers", "topics", "paper_topics", "paper_links", "digest_appearances", "topic_daily_trends",
+    "paper_upvotes_daily",
+)
 
 EXAMPLE_QUERY = """\
 select t.topic_name, count(*) as papers, round(avg(p.has_code::int) * 100) as pct_with_code

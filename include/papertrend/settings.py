@@ -25,6 +25,9 @@ DEFAULT_MAX_DUMP_BYTES = 50 * 1024 * 1024
 # many bytes (a day of the API is well under 1 MiB; more is a broken or hostile server).
 DEFAULT_HTTP_DEADLINE_SECONDS = 600.0
 DEFAULT_HTTP_MAX_BODY_BYTES = 50 * 1024 * 1024
+# Upvotes on Hugging Face keep moving for a week or two after a paper's day: each
+# daily run fetches the API's last this many days again, to observe them.
+DEFAULT_UPVOTE_LOOKBACK_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Settings:
     # The ingest run waits for a day's digest until this many hours after the
     # day began (UTC), then fails. A float, so a test can set a deadline seconds away.
     digest_deadline_hours: float = 36
+    upvote_lookback_days: int = DEFAULT_UPVOTE_LOOKBACK_DAYS
 
     @property
     def inbox_dir(self) -> Path:
@@ -54,6 +58,10 @@ class Settings:
     @property
     def digest_entries_dir(self) -> Path:
         return self.lake_dir / "digest_entries"
+
+    @property
+    def upvote_observations_dir(self) -> Path:
+        return self.lake_dir / "upvote_observations"
 
     @property
     def ledger_dir(self) -> Path:
@@ -116,4 +124,7 @@ def get_settings() -> Settings:
             os.environ.get("PAPERTREND_HTTP_MAX_BODY_BYTES", DEFAULT_HTTP_MAX_BODY_BYTES)
         ),
         digest_deadline_hours=float(os.environ.get("PAPERTREND_DIGEST_DEADLINE_HOURS", 36)),
+        upvote_lookback_days=int(
+            os.environ.get("PAPERTREND_UPVOTE_LOOKBACK_DAYS", DEFAULT_UPVOTE_LOOKBACK_DAYS)
+        ),
     )

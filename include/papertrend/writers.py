@@ -110,7 +110,8 @@ def recover_after_crash(settings: Settings) -> list[Path]:
     from papertrend.warehouse.publish import remove_unpublished_versions
 
     for entry in ledger.reconcile(
-        settings.ledger_dir, lambda day: lake.landed_checksum(settings.digest_entries_dir, day)
+        settings.ledger_dir,
+        lambda day, source_format: lake.landed_checksum(settings.digest_entries_dir, day, source_format),
     ):
         log.warning(
             "recovered: %s %s of %s was promoted into the lake but not recorded (the writer was killed); "

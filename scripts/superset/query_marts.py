@@ -28,6 +28,7 @@ MARTS = (
     "paper_links",
     "digest_appearances",
     "topic_daily_trends",
+    "paper_upvotes_daily",
 )
 SCHEMA = "main"
 SAMPLE_ROWS = 5

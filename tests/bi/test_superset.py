@@ -21,7 +21,10 @@ from papertrend.settings import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 SUPERSET_CHECK = PROJECT_ROOT / "scripts" / "superset_check.sh"
-MARTS = {"papers", "topics", "paper_topics", "paper_links", "digest_appearances", "topic_daily_trends"}
+MARTS = {
+    "papers", "topics", "paper_topics", "paper_links", "digest_appearances", "topic_daily_trends",
+    "paper_upvotes_daily",
+}
 CHECK_TIMEOUT_SECONDS = 900
 
 

@@ -86,11 +86,13 @@ def test_landing_task_updates_the_lake_asset(dags, dag_id, landing_task):
     assert [task_id for task_id, uris in outlets.items() if uris] == [landing_task]
 
 
-def test_ingest_runs_daily_in_utc_collect_land_then_report(dags):
+def test_ingest_runs_daily_in_utc_collect_refetch_land_then_report(dags):
     dag = dags["ingest_digests"]
     assert str(dag.timetable.timezone) == "UTC"
     assert dag.timetable.expression.split()[2:] == ["*", "*", "*"], "not a daily schedule"
-    assert [task.task_id for task in dag.topological_sort()] == ["collect_dumps", "land", "report_rejections"]
+    assert [task.task_id for task in dag.topological_sort()] == [
+        "collect_dumps", "refetch_recent_days", "land", "report_rejections"
+    ]
 
 
 def test_collect_waits_for_a_late_digest_without_holding_a_worker_slot(dags):

@@ -405,15 +405,16 @@ def check_batch(
                 kept = [p.read_bytes() for f in folders for p in f.iterdir() if p.is_file()]
                 if case.raw not in kept:
                     problems.append("the raw bytes are not in quarantine")
-        elif row["status"] in ("landed", "replaced", "unchanged"):
+        elif row["status"] in ("landed", "replaced", "reobserved", "unchanged"):
             day = row["digest_date"].isoformat() if row["digest_date"] else None
             if row["status"] != "unchanged":
                 accounted.add(day)
             part = lake_after.get(day)
-            if part is None:
-                problems.append(f"status {row['status']} but no partition for {day}")
+            landed_file = f"{row['source_format']}.parquet"
+            if part is None or landed_file not in part["files"]:
+                problems.append(f"status {row['status']} but no {landed_file} in the partition for {day}")
             else:
-                table = pq.read_table(part["path"])
+                table = pq.read_table(part["folder"] / landed_file)
                 shas = set(table.column("source_sha256").to_pylist())
                 if row["status"] != "unchanged" and shas != {case.sha256}:
                     problems.append(f"partition {day} does not hold the case's checksum")
@@ -463,7 +464,7 @@ def _lake_state(lake_dir: Path) -> dict[str, dict]:
     state = {}
     for part in sorted(lake_dir.glob("digest_date=*/*")):
         day = part.parent.name.removeprefix("digest_date=")
-        entry = state.setdefault(day, {"path": part.parent / "part-0.parquet", "files": {}})
+        entry = state.setdefault(day, {"folder": part.parent, "files": {}})
         entry["files"][part.name] = hashlib.sha256(part.read_bytes()).hexdigest()
     return state
 

@@ -11,11 +11,16 @@ with "the dag is not serialized"), which is also what registers their Assets.
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -134,3 +139,36 @@ def asset_event_count(airflow_db: Path) -> Callable[[str], int]:
             )
 
     return count
+
+
+JsonResponder = Callable[[str, dict[str, str]], tuple[int, object]]
+
+
+@contextmanager
+def loopback_json_api(respond: JsonResponder) -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 (a free port) answering each GET with
+    ``respond(path, query)``: a status and a payload sent as JSON. Yields its base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            url = urlsplit(self.path)
+            status, payload = respond(url.path, {key: values[0] for key, values in parse_qs(url.query).items()})
+            body = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

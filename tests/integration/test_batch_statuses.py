@@ -23,7 +23,7 @@ def a_and_b(dump_dir):
 
 
 def lake_holds(settings) -> tuple[str, int]:
-    table = pq.read_table(settings.digest_entries_dir / "digest_date=2025-07-01" / "part-0.parquet")
+    table = pq.read_table(settings.digest_entries_dir / "digest_date=2025-07-01" / "text.parquet")
     return table.column("source_uri")[0].as_py(), table.num_rows
 
 

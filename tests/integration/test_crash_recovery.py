@@ -15,8 +15,8 @@ from tests.integration.interrupted import run_killed
 PROMOTE = "papertrend.landing.lake:promote_partition"
 
 
-def lake_checksum(settings, day: str) -> str:
-    path = settings.digest_entries_dir / f"digest_date={day}" / "part-0.parquet"
+def lake_checksum(settings, day: str, source_format: str = "text") -> str:
+    path = settings.digest_entries_dir / f"digest_date={day}" / f"{source_format}.parquet"
     return pq.read_table(path, columns=["source_sha256"]).column(0)[0].as_py()
 
 
@@ -52,11 +52,11 @@ def test_the_next_writer_sweeps_what_killed_writers_left(data_root):
     # A real kill after staging: the staged partition stays in staging/.
     write_partition = "papertrend.landing.lake:write_partition"
     assert run_killed(write_partition, "kill-after", ["ingest", str(TEXT_SAMPLE)]) == -9
-    assert list(data_root.staging_dir.rglob("part-0.parquet"))
+    assert list(data_root.staging_dir.rglob("text.parquet"))
     # What kills inside other writes leave, named as those writes name them.
     leftovers = [
         data_root.ledger_dir / ".20261128T084100000000_0123456789abcdef_landed.parquet.k3j_x9a1.tmp",
-        data_root.digest_entries_dir / "digest_date=2025-06-30" / ".part-0.parquet.a8Zq01xy.tmp",
+        data_root.digest_entries_dir / "digest_date=2025-06-30" / ".text.parquet.a8Zq01xy.tmp",
         data_root.raw_dir / ".0123456789abcdef_2025-06-30.txt.Qw3rTy12.tmp",
         data_root.serving_db_path.parent / ".warehouse.duckdb.4242.tmp",  # a build before versions
         data_root.marts_dir / ".papers.parquet.4242.tmp",
@@ -74,4 +74,4 @@ def test_the_next_writer_sweeps_what_killed_writers_left(data_root):
     assert (data_root.serving_db_path.parent / "versions").is_dir()
     assert not list((data_root.serving_db_path.parent / "versions").iterdir())
     # The killed run had not reached its ledger row; the new one landed its day.
-    assert ledger_rows(data_root) == [("landed", "2025-07-02", lake_checksum(data_root, "2025-07-02"))]
+    assert ledger_rows(data_root) == [("landed", "2025-07-02", lake_checksum(data_root, "2025-07-02", "hf_api"))]

@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlencode
 
 import pendulum
 import pytest
 
 from tests.conftest import FLAT_JSON_SAMPLE, HF_API_SAMPLE, TEXT_SAMPLE, copy_sample
-from tests.integration.conftest import DagRunOutcome, _plain
+from tests.integration.conftest import DagRunOutcome, _plain, loopback_json_api
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +31,10 @@ DAY_1 = pendulum.datetime(2025, 7, 1, tz="UTC")
 DAY_2 = pendulum.datetime(2025, 7, 2, tz="UTC")
 LAKE_URI = "file:///papertrend/lake/digest_entries"
 WAREHOUSE_URI = "file:///papertrend/warehouse/serving/warehouse.duckdb"
-MARTS = ("papers", "topics", "paper_topics", "paper_links", "digest_appearances", "topic_daily_trends")
+MARTS = (
+    "papers", "topics", "paper_topics", "paper_links", "digest_appearances", "topic_daily_trends",
+    "paper_upvotes_daily",
+)
 
 
 # -- helpers: what an operator would look at ---------------------------------
@@ -125,13 +126,18 @@ def on_published_day(published_day: PublishedDay, monkeypatch: pytest.MonkeyPatc
 def test_sample_digest_flows_from_the_inbox_to_the_serving_file(published_day):
     assert (published_day.ingest.state, published_day.ingest.task_states) == (
         "success",
-        {"collect_dumps": "success", "land": "success", "report_rejections": "success"},
+        {
+            "collect_dumps": "success",
+            "refetch_recent_days": "success",
+            "land": "success",
+            "report_rejections": "success",
+        },
     )
     assert published_day.lake_events_added == 1, "landing did not update the lake asset"
     assert published_day.build.state == "success", published_day.build.task_states
 
     data_dir = published_day.data_dir
-    assert list(lake_snapshot(data_dir)) == ["digest_date=2025-07-01/part-0.parquet"]
+    assert list(lake_snapshot(data_dir)) == ["digest_date=2025-07-01/text.parquet"]
     [(papers,)] = query(data_dir, "select count(*) from papers")
     [(appearances,)] = query(
         data_dir, "select count(*) from digest_appearances where digest_date = ?", DAY_1.date()
@@ -182,7 +188,12 @@ def test_running_the_same_day_twice_changes_nothing_and_announces_nothing(
 
     assert (rerun.state, rerun.task_states) == (
         "success",
-        {"collect_dumps": "success", "land": "skipped", "report_rejections": "skipped"},
+        {
+            "collect_dumps": "success",
+            "refetch_recent_days": "success",
+            "land": "skipped",
+            "report_rejections": "skipped",
+        },
     )
     assert asset_event_count(LAKE_URI) == events_before, "an unchanged dump must not trigger a warehouse build"
     assert "skipped: nothing new" in caplog.text, "the skip must say why in the task log"
@@ -222,35 +233,15 @@ def daily_papers_server() -> Iterator[tuple[str, list[str]]]:
     items = json.loads(HF_API_SAMPLE.read_text())
     requests_seen: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-            requests_seen.append(self.path)
-            url = urlsplit(self.path)
-            query_args = {key: values[0] for key, values in parse_qs(url.query).items()}
-            # Under any prefix: the tests assert which path was asked for.
-            if not url.path.endswith("/api/daily_papers") or query_args.get("date") != DAY_2.date().isoformat():
-                status, payload = 404, {"error": "no daily papers for this date"}
-            else:
-                status, payload = 200, items if query_args.get("p", "0") == "0" else []
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def respond(path: str, query_args: dict[str, str]) -> tuple[int, object]:
+        requests_seen.append(f"{path}?{urlencode(query_args)}")
+        # Under any prefix: the tests assert which path was asked for.
+        if not path.endswith("/api/daily_papers") or query_args.get("date") != DAY_2.date().isoformat():
+            return 404, {"error": "no daily papers for this date"}
+        return 200, items if query_args.get("p", "0") == "0" else []
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requests_seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with loopback_json_api(respond) as base_url:
+        yield base_url, requests_seen
 
 
 def test_http_source_fetches_into_the_inbox_and_lands_the_day(
@@ -301,7 +292,9 @@ def test_backfill_lands_every_day_of_the_range_in_one_run(papertrend_data_dir, r
 
     assert (outcome.state, outcome.task_states) == ("success", {"ingest_range": "success", "report_rejections": "success"})
     assert list(lake_snapshot(papertrend_data_dir)) == [
-        f"digest_date=2025-07-0{day}/part-0.parquet" for day in (1, 2, 3)
+        "digest_date=2025-07-01/text.parquet",
+        "digest_date=2025-07-02/hf_api.parquet",
+        "digest_date=2025-07-03/flat_json.parquet",
     ]
     assert asset_event_count(LAKE_URI) == events_before + 1, "one backfill run, one build"
 
@@ -338,6 +331,6 @@ def test_backfill_with_one_bad_dump_still_announces_the_days_it_landed(
 
     outcome = run_dag("backfill_digests", logical_date=DAY_1, conf={"first_day": "2025-07-01", "last_day": "2025-07-02"})
 
-    assert list(lake_snapshot(papertrend_data_dir)) == ["digest_date=2025-07-01/part-0.parquet"]
+    assert list(lake_snapshot(papertrend_data_dir)) == ["digest_date=2025-07-01/text.parquet"]
     assert outcome.state == "failed", "the rejection must stay visible"
     assert asset_event_count(LAKE_URI) == events_before + 1, "the landed day must reach the warehouse"

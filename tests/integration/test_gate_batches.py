@@ -93,6 +93,6 @@ def test_statuses_do_not_depend_on_where_a_batch_ends(
     dumps = {"a": TEXT_SAMPLE, "b": b}
 
     assert [o.status for o in ingest_dumps([dumps[c] for c in order])] == expected
-    table = pq.read_table(data_root.digest_entries_dir / "digest_date=2025-07-01" / "part-0.parquet")
+    table = pq.read_table(data_root.digest_entries_dir / "digest_date=2025-07-01" / "text.parquet")
     assert table.num_rows == holds_rows
     assert all(n == 1 for n in gate_calls)

@@ -22,8 +22,10 @@ from papertrend.schema import DIGEST_ENTRIES_FILE_SCHEMA
 from tests.conftest import FLAT_JSON_SAMPLE, HF_API_SAMPLE, TEXT_SAMPLE, copy_sample
 
 
-def lake_rows(settings, day: str):
-    path = settings.digest_entries_dir / f"digest_date={day}" / "part-0.parquet"
+def lake_rows(settings, day: str, source_format: str | None = None):
+    """A day's landed rows: its one file, or the file of ``source_format``."""
+    partition = settings.digest_entries_dir / f"digest_date={day}"
+    [path] = [partition / f"{source_format}.parquet"] if source_format else partition.glob("*.parquet")
     return pq.read_table(path)
 
 
@@ -38,8 +40,8 @@ def test_real_sample_lands_290_rows_in_order_with_the_exact_schema(data_root):
     assert (outcome.status, outcome.row_count, str(outcome.digest_date)) == ("landed", 290, "2025-07-01")
 
     partition = data_root.digest_entries_dir / "digest_date=2025-07-01"
-    assert [p.name for p in partition.iterdir()] == ["part-0.parquet"]
-    parquet = pq.ParquetFile(partition / "part-0.parquet")
+    assert [p.name for p in partition.iterdir()] == ["text.parquet"]
+    parquet = pq.ParquetFile(partition / "text.parquet")
     assert parquet.metadata.row_group(0).column(0).compression == "ZSTD"
 
     table = parquet.read()

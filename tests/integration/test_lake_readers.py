@@ -94,14 +94,33 @@ def test_every_reader_opens_the_lake_with_the_same_rows(samples_warehouse: Setti
 
 def test_lake_files_hold_no_partition_column(samples_warehouse: Settings):
     files = sorted(samples_warehouse.digest_entries_dir.glob("digest_date=*/*.parquet"))
-    assert len(files) == len(SAMPLE_DAYS)
+    assert [f"{path.parent.name}/{path.name}" for path in files] == [
+        "digest_date=2025-07-01/text.parquet",
+        "digest_date=2025-07-02/hf_api.parquet",
+        "digest_date=2025-07-03/flat_json.parquet",
+    ]
     for path in files:
         assert "digest_date" not in pq.read_schema(path).names, path
 
 
+@pytest.mark.parametrize("reader", READERS)
+def test_every_reader_opens_a_day_with_two_source_formats(samples_warehouse: Settings, tmp_path, reader):
+    """One file per source format in a day's folder: every reader sees both files' rows."""
+    import shutil
+
+    lake = tmp_path / "digest_entries"
+    landed = samples_warehouse.digest_entries_dir
+    (lake / "digest_date=2025-07-01").mkdir(parents=True)
+    shutil.copyfile(landed / "digest_date=2025-07-01/text.parquet", lake / "digest_date=2025-07-01/text.parquet")
+    shutil.copyfile(landed / "digest_date=2025-07-02/hf_api.parquet", lake / "digest_date=2025-07-01/hf_api.parquet")
+
+    assert READERS[reader](lake) == {dt.date(2025, 7, 1): 290 + 2}
+
+
 def test_migrate_lake_rewrites_an_older_lake_once(data_root: Settings, samples_warehouse: Settings):
-    """A lake an older version wrote (digest_date inside each file) fails in pandas;
-    `papertrend migrate-lake` fixes it in place, keeps every row, and is idempotent."""
+    """A lake an older version wrote (one part-0.parquet per day, digest_date inside
+    each file) fails in pandas; `papertrend migrate-lake` fixes it in place (each file
+    named by its source format), keeps every row, and is idempotent."""
     import pandas as pd
 
     old_lake = data_root.digest_entries_dir
@@ -110,17 +129,26 @@ def test_migrate_lake_rewrites_an_older_lake_once(data_root: Settings, samples_w
         table = pq.read_table(source)
         table = table.add_column(0, "digest_date", pa.repeat(pa.scalar(day, pa.date32()), table.num_rows))
         (old_lake / source.parent.name).mkdir(parents=True)
-        pq.write_table(table, old_lake / source.parent.name / source.name)
+        pq.write_table(table, old_lake / source.parent.name / "part-0.parquet")
     expected = rows_per_day_duckdb(old_lake)
     with pytest.raises(Exception, match="digest_date"):
         pd.read_parquet(old_lake)
 
     first = _papertrend("migrate-lake")
     assert first.returncode == 0, first.stderr
-    assert f"{len(SAMPLE_DAYS)} lake file(s) rewritten" in first.stdout
+    assert f"{len(SAMPLE_DAYS)} lake file(s) migrated" in first.stdout
     assert rows_per_day_pandas(old_lake) == expected == rows_per_day_pyarrow(old_lake)
+    assert sorted(p.name for p in old_lake.glob("*/*.parquet")) == ["flat_json.parquet", "hf_api.parquet", "text.parquet"]
+    # The upvotes already landed are kept as observations of their own day (text has none).
+    assert "2 upvote observation(s) written" in first.stdout
+    observations = sorted(data_root.upvote_observations_dir.rglob("*.parquet"))
+    assert [str(p.relative_to(data_root.upvote_observations_dir)) for p in observations] == [
+        "observed_date=2025-07-02/digest_date=2025-07-02/hf_api.parquet",
+        "observed_date=2025-07-03/digest_date=2025-07-03/flat_json.parquet",
+    ]
     second = _papertrend("migrate-lake")
-    assert "0 lake file(s) rewritten" in second.stdout
+    assert "0 lake file(s) migrated" in second.stdout
+    assert "0 upvote observation(s) written" in second.stdout
 
 
 def _papertrend(*args: str) -> subprocess.CompletedProcess:
@@ -129,7 +157,10 @@ def _papertrend(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-MARTS = ["digest_appearances", "paper_links", "paper_topics", "papers", "topic_daily_trends", "topics"]
+MARTS = [
+    "digest_appearances", "paper_links", "paper_topics", "paper_upvotes_daily", "papers",
+    "topic_daily_trends", "topics",
+]
 
 
 @pytest.mark.parametrize("mart", MARTS)
@@ -151,7 +182,7 @@ def test_each_mart_folder_reads_as_exactly_that_mart(samples_warehouse: Settings
 
 
 def test_reading_the_marts_folder_itself_fails_loudly(samples_warehouse: Settings):
-    """Not six tables silently stacked under one schema: the folder's README stops the read."""
+    """Not seven tables silently stacked under one schema: the folder's README stops the read."""
     import pandas as pd
 
     with pytest.raises(Exception, match="README.md|[Pp]arquet"):

@@ -98,7 +98,12 @@ def test_digest_already_in_the_inbox_is_collected_at_the_first_look(
 
     assert (outcome.state, outcome.task_states) == (
         "success",
-        {"collect_dumps": "success", "land": "success", "report_rejections": "success"},
+        {
+            "collect_dumps": "success",
+            "refetch_recent_days": "success",
+            "land": "success",
+            "report_rejections": "success",
+        },
     )
     assert reschedules(outcome.run_id) == 0
     assert (papertrend_data_dir / "lake" / "digest_entries" / "digest_date=2025-07-01").is_dir()
@@ -121,7 +126,12 @@ def test_digest_arriving_during_the_wait_is_caught_and_landed(
 
     assert (outcome.state, outcome.task_states) == (
         "success",
-        {"collect_dumps": "success", "land": "success", "report_rejections": "success"},
+        {
+            "collect_dumps": "success",
+            "refetch_recent_days": "success",
+            "land": "success",
+            "report_rejections": "success",
+        },
     )
     assert reschedules(outcome.run_id) >= 1, "the sensor should have given its slot back while waiting"
     assert (papertrend_data_dir / "lake" / "digest_entries" / "digest_date=2025-07-01").is_dir()
@@ -140,7 +150,12 @@ def test_digest_that_never_arrives_fails_at_the_deadline_with_the_reason(
     assert (datetime.now(timezone.utc) - started).total_seconds() >= 4, "failed before the deadline"
     assert (outcome.state, outcome.task_states) == (
         "failed",
-        {"collect_dumps": "failed", "land": "upstream_failed", "report_rejections": "upstream_failed"},
+        {
+            "collect_dumps": "failed",
+            "refetch_recent_days": "upstream_failed",
+            "land": "upstream_failed",
+            "report_rejections": "upstream_failed",
+        },
     )
     assert reschedules(outcome.run_id) >= 2, "the sensor should have waited, rescheduled, until the deadline"
     assert not (papertrend_data_dir / "lake" / "digest_entries").exists()
@@ -158,7 +173,12 @@ def test_a_day_whose_deadline_passed_long_ago_fails_at_once(papertrend_data_dir,
 
     assert (outcome.state, outcome.task_states) == (
         "failed",
-        {"collect_dumps": "failed", "land": "upstream_failed", "report_rejections": "upstream_failed"},
+        {
+            "collect_dumps": "failed",
+            "refetch_recent_days": "upstream_failed",
+            "land": "upstream_failed",
+            "report_rejections": "upstream_failed",
+        },
     )
     assert reschedules(outcome.run_id) == 0
     assert "failed: no digest for 2025-07-01 in inbox" in task_log()

@@ -80,7 +80,7 @@ def test_make_run_prints_a_short_progress_and_ends_with_the_report(make_run):
     assert len(lines) < 60, "\n".join(lines)
     assert "Skipping registering function" not in finished.stdout, "library noise on the terminal"
     assert not finished.stderr.strip(), finished.stderr[-3000:]
-    for task in ("collect_dumps", "land", "report_rejections", "build_and_publish"):
+    for task in ("collect_dumps", "refetch_recent_days", "land", "report_rejections", "build_and_publish"):
         assert any(line.split()[:2] == [task, "success"] for line in lines), f"no progress line for {task}"
     assert any("landed 2025-07-01 290 rows" in line for line in lines)
     assert "(first build)" in finished.stdout and "(incremental)" not in finished.stdout

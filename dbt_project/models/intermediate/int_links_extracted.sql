@@ -1,7 +1,7 @@
 {#-
-  Every URL a paper carries: those in any abstract it was published with plus the github_repo /
-  project_page fields of structured sources, cleaned, classified and
-  deduplicated per paper. Incremental on content like int_abstracts_cleaned.
+  Every URL a paper carries: those in any abstract it was published with plus
+  every github_repo / project_page any structured source gave (the union over
+  sources and days), cleaned, classified and deduplicated per paper. Incremental on content like int_abstracts_cleaned.
 
   A URL broken by a line-wrap space after a hyphen ("https://github.com/x/efficient- NLP-training")
   keeps the printed part as url, is flagged is_broken, and gets repaired_url,
@@ -15,7 +15,7 @@
 ) }}
 
 with papers as (
-    select paper_id, content_hash, abstracts_seen, github_repo, project_page
+    select paper_id, content_hash, abstracts_seen, github_repos_seen, project_pages_seen
     from {{ ref('int_papers_normalized') }} as papers
     {{ where_changed_since_last_load({'paper_id': 'papers.paper_id', 'content_hash': 'papers.content_hash'}) }}
 ),
@@ -28,9 +28,9 @@ candidates as (
     ) as candidate
     from papers
     union all
-    select paper_id, content_hash, 'github_repo', 1, github_repo from papers where github_repo is not null
+    select paper_id, content_hash, 'github_repo', 1, unnest(github_repos_seen) from papers
     union all
-    select paper_id, content_hash, 'project_page', 2, project_page from papers where project_page is not null
+    select paper_id, content_hash, 'project_page', 2, unnest(project_pages_seen) from papers
 ),
 
 unwrapped as (

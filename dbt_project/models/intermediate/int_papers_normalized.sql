@@ -1,7 +1,10 @@
 {#-
-  One row per paper, deduplicated across days and formats. Attributes come from
-  the paper's most recent appearance, preferring the richer source formats on
-  the same day; arxiv_id / links are the latest non-null any source gave.
+  One row per paper, deduplicated across days and formats. Title and abstract
+  come from the paper's most recent appearance, preferring the richer source
+  formats on the same day. arxiv_id, authors and the link fields follow the
+  source precedence, API JSON > mirror JSON > text, then the latest day: a text
+  dump landed beside the API's JSON never takes them away. github_repos_seen and
+  project_pages_seen are the union of what every source gave.
   abstracts_seen keeps every distinct abstract the paper was published with, so
   a URL printed only in an older (or longer) abstract is not lost to a later,
   shorter summary from another source.
@@ -49,9 +52,17 @@ per_paper as (
             struct_pack(title, title_normalized, abstract_raw),
             struct_pack(digest_date, source_preference := -source_rank, ingested_at, position_preference := -digest_position, entry_id)
         ) as latest,
-        arg_max(arxiv_id, digest_date) filter (where arxiv_id is not null) as arxiv_id,
-        arg_max(github_repo, digest_date) filter (where github_repo is not null) as github_repo,
-        arg_max(project_page, digest_date) filter (where project_page is not null) as project_page,
+        -- the precedence source first, then the latest day, then the later ingest
+        arg_max(arxiv_id, struct_pack(source_preference := -source_rank, digest_date, ingested_at))
+            filter (where arxiv_id is not null) as arxiv_id,
+        arg_max(authors, struct_pack(source_preference := -source_rank, digest_date, ingested_at))
+            filter (where len(authors) > 0) as authors,
+        arg_max(github_repo, struct_pack(source_preference := -source_rank, digest_date, ingested_at))
+            filter (where github_repo is not null) as github_repo,
+        arg_max(project_page, struct_pack(source_preference := -source_rank, digest_date, ingested_at))
+            filter (where project_page is not null) as project_page,
+        list(distinct github_repo order by github_repo) filter (where github_repo is not null) as github_repos_seen,
+        list(distinct project_page order by project_page) filter (where project_page is not null) as project_pages_seen,
         -- Lake abstracts have their whitespace collapsed, so a newline can separate them.
         string_agg(distinct abstract_raw, chr(10) order by abstract_raw) as abstracts_seen
     from entries
@@ -68,9 +79,12 @@ select
     end as short_name,
     latest.abstract_raw as abstract_raw,
     arxiv_id,
+    authors,
     github_repo,
     project_page,
+    coalesce(github_repos_seen, []) as github_repos_seen,
+    coalesce(project_pages_seen, []) as project_pages_seen,
     abstracts_seen,
     entries_fingerprint,
-    {{ surrogate_key(['latest.title', 'latest.abstract_raw', 'abstracts_seen', 'github_repo', 'project_page']) }} as content_hash
+    {{ surrogate_key(['latest.title', 'latest.abstract_raw', 'abstracts_seen', 'github_repos_seen', 'project_pages_seen']) }} as content_hash
 from per_paper

@@ -1,8 +1,10 @@
 {#-
   The fact table of what trended when: one row per paper per digest day.
-  When several dumps of the same day list a paper (a text dump and an API
-  dump), the richest source wins and source_entry_count says how many landed
-  rows the appearance stands for. Incremental by day (delete+insert).
+  When several dumps of the same day list a paper (the lake keeps one per
+  source format: a text dump and an API dump), the source precedence decides,
+  API JSON > mirror JSON > text: that source's row gives position, upvotes and
+  source (not the earliest position of any), and source_entry_count says how
+  many landed rows the appearance stands for. Incremental by day (delete+insert).
 -#}
 {{ config(
     materialized='incremental',

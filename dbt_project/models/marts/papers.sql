@@ -22,6 +22,15 @@ with appearances as (
     group by paper_id
 ),
 
+upvotes as (
+    select
+        paper_id,
+        arg_max(upvotes, observed_date) as latest_upvotes,
+        max(upvotes) as peak_upvotes
+    from {{ ref('paper_upvotes_daily') }}
+    group by paper_id
+),
+
 links as (
     select
         paper_id,
@@ -38,6 +47,7 @@ current_papers as (
         papers.short_name,
         abstracts.abstract_cleaned as abstract,
         papers.arxiv_id,
+        papers.authors,
         appearances.first_seen_date,
         appearances.last_seen_date,
         appearances.days_trending,
@@ -46,7 +56,9 @@ current_papers as (
         kinds.paper_kind,
         kinds.kind_cues as paper_kind_cues,
         coalesce(links.link_count, 0) as link_count,
-        coalesce(links.has_code, false) as has_code
+        coalesce(links.has_code, false) as has_code,
+        upvotes.latest_upvotes,
+        upvotes.peak_upvotes
     from {{ ref('int_papers_normalized') }} as papers
     inner join appearances using (paper_id)
     inner join {{ ref('int_abstracts_cleaned') }} as abstracts using (paper_id)
@@ -54,6 +66,7 @@ current_papers as (
         on primary_topics.paper_id = papers.paper_id and primary_topics.is_primary
     inner join {{ ref('int_paper_kinds_classified') }} as kinds using (paper_id)
     left join links using (paper_id)
+    left join upvotes using (paper_id)
 )
 
 select * from current_papers

@@ -1,8 +1,15 @@
-"""The Parquet lake: one Hive partition per digest day, one file per partition.
+"""The Parquet lake: one Hive partition per digest day, one file per source format.
 
-Every partition holds exactly one file, ``part-0.parquet``, replaced in one
-atomic rename. A reader globbing ``digest_date=*/*.parquet`` therefore sees a
-day's old digest or its new one, never both and never half of one.
+A day's partition holds one file per source format that landed a dump for the
+day (``hf_api.parquet``, ``flat_json.parquet``, ``text.parquet``): a text dump
+arriving after the API's JSON lands beside it instead of throwing away its
+ids, authors, upvotes and links; the warehouse merges them per paper. Each
+file is replaced in one atomic rename by the next dump of its format, so a
+reader globbing ``digest_date=*/*.parquet`` sees a dump's old version or its
+new one, never both and never half of one. A lake written before this layout
+holds one ``part-0.parquet`` per day: it is read as the file of the format its
+rows carry, renamed to that name when its day is next landed, and by
+``papertrend migrate-lake``.
 
 The Hive convention: ``digest_date`` lives in the folder name, not in the file.
 Readers that merge the path's value with the file's (pandas, pyarrow datasets,
@@ -14,6 +21,7 @@ version wrote with the column inside.
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -23,10 +31,39 @@ import pyarrow.parquet as pq
 
 from papertrend.landing.files import write_atomically
 from papertrend.parsing import ParsedDump
-from papertrend.schema import DIGEST_ENTRIES_SCHEMA, PARSER_VERSION
+from papertrend.schema import DIGEST_ENTRIES_SCHEMA, PARSER_VERSION, SOURCE_FORMATS
 
-PARTITION_FILE = "part-0.parquet"
+# The one file per day of a lake written before one file per source format.
+LEGACY_PARTITION_FILE = "part-0.parquet"
 PARTITION_COLUMN = "digest_date"
+
+
+def format_file_name(source_format: str) -> str:
+    """The name of a source format's file in a day's partition."""
+    if source_format not in SOURCE_FORMATS:
+        raise ValueError(f"unknown source format {source_format!r}")
+    return f"{source_format}.parquet"
+
+
+def format_files(partition: Path) -> dict[str, Path]:
+    """The files of one day's partition by source format (a legacy part-0.parquet
+    under the format its rows carry); {} for a missing or empty partition."""
+    files = {}
+    legacy = partition / LEGACY_PARTITION_FILE
+    if legacy.is_file():
+        legacy_format = _file_source_format(legacy)
+        if legacy_format:
+            files[legacy_format] = legacy
+    for source_format in SOURCE_FORMATS:
+        path = partition / format_file_name(source_format)
+        if path.is_file():
+            files[source_format] = path
+    return files
+
+
+def _file_source_format(path: Path) -> str | None:
+    column = pq.read_table(path, columns=["source_format"]).column(0)
+    return column[0].as_py() if len(column) else None
 
 
 def partition_dir(dataset_dir: Path, digest_date: date) -> Path:
@@ -80,8 +117,10 @@ def build_table(
 
 
 def write_partition(table: pa.Table, dataset_dir: Path, digest_date: date) -> Path:
-    """Write (or replace) one day's partition file atomically, without the partition column."""
-    target = partition_dir(dataset_dir, digest_date) / PARTITION_FILE
+    """Write (or replace) the file of one day and the table's source format
+    atomically, without the partition column."""
+    source_format = table.column("source_format")[0].as_py() if table.num_rows else "text"
+    target = partition_dir(dataset_dir, digest_date) / format_file_name(source_format)
     file_table = without_partition_column(table)
     return write_atomically(
         target, lambda temp: pq.write_table(file_table, temp, compression="zstd")
@@ -104,47 +143,73 @@ def with_partition_column(table: pa.Table, digest_date: date) -> pa.Table:
 
 
 def migrate_partition_files(dataset_dir: Path) -> list[Path]:
-    """Rewrite, atomically, every partition file that still carries digest_date; returns them."""
+    """Bring an older lake to the current layout, each file atomically: rewrite
+    the files that still carry digest_date, rename a day's legacy part-0.parquet
+    to its source format's name. Returns the files changed."""
     migrated = []
     for path in sorted(Path(dataset_dir).glob(f"{PARTITION_COLUMN}=*/*.parquet")):
         if path.name.startswith((".", "_")):
             continue
-        if PARTITION_COLUMN not in pq.read_schema(path).names:
-            continue
-        table = without_partition_column(pq.read_table(path))
-        write_atomically(path, lambda temp, table=table: pq.write_table(table, temp, compression="zstd"))
-        migrated.append(path)
+        if PARTITION_COLUMN in pq.read_schema(path).names:
+            table = without_partition_column(pq.read_table(path))
+            write_atomically(path, lambda temp, table=table: pq.write_table(table, temp, compression="zstd"))
+            migrated.append(path)
+        if path.name == LEGACY_PARTITION_FILE and (renamed := rename_legacy_file(path.parent)):
+            if path in migrated:
+                migrated.remove(path)
+            migrated.append(renamed)
     return migrated
 
 
-def landed_checksum(dataset_dir: Path, digest_date: date) -> str | None:
-    """The source checksum of the dump a day's partition was landed from, if any."""
-    path = partition_dir(dataset_dir, digest_date) / PARTITION_FILE
-    if not path.exists():
+def rename_legacy_file(partition: Path) -> Path | None:
+    """Give a day's legacy part-0.parquet its source format's name (one atomic
+    rename; the lake's readers glob *.parquet and see it under either name).
+    The target name is free: promotion renames the legacy file before it
+    writes any file into the day."""
+    legacy = partition / LEGACY_PARTITION_FILE
+    if not legacy.is_file() or not (source_format := _file_source_format(legacy)):
+        return None
+    target = partition / format_file_name(source_format)
+    os.replace(legacy, target)
+    return target
+
+
+def landed_checksum(dataset_dir: Path, digest_date: date, source_format: str) -> str | None:
+    """The source checksum of the dump of ``source_format`` landed for a day, if any."""
+    path = format_files(partition_dir(dataset_dir, digest_date)).get(source_format)
+    if path is None:
         return None
     column = pq.read_table(path, columns=["source_sha256"]).column(0)
     return column[0].as_py() if len(column) else None
 
 
-def partition_volume(partition: Path) -> tuple[str | None, int]:
-    """(source format, row count) of one landed partition; (None, 0) if unreadable."""
+def format_row_count(partition: Path, source_format: str) -> int | None:
+    """Rows of one landed day's file of ``source_format``; None if there is none (or unreadable)."""
     try:
-        column = pq.read_table(partition / PARTITION_FILE, columns=["source_format"]).column(0)
+        path = format_files(partition).get(source_format)
+        return None if path is None else pq.read_metadata(path).num_rows
     except (OSError, ValueError):
-        return None, 0
-    return (column[0].as_py() if len(column) else None), len(column)
+        return None
+
+
+def staged_file(staged_partition: Path) -> Path:
+    """The one file of a staged partition (a staged partition holds one dump)."""
+    [path] = sorted(staged_partition.glob("*.parquet"))
+    return path
 
 
 def promote_partition(staged_partition: Path, lake_dataset_dir: Path) -> Path:
-    """Move a validated staged partition into the lake, replacing that day.
+    """Move a validated staged partition into the lake, replacing that day's
+    file of its source format (the day's other formats stay).
 
     The staged file is copied beside the lake file under a temporary name and
     renamed over it, so the swap is atomic even when staging and lake sit on
     different filesystems. The staged partition stays (a batch may promote the
     same bytes again); the caller removes it with :func:`remove_staged`."""
     target_dir = partition_dir(lake_dataset_dir, partition_date(staged_partition))
-    source = staged_partition / PARTITION_FILE
-    return write_atomically(target_dir / PARTITION_FILE, lambda temp: shutil.copyfile(source, temp))
+    source = staged_file(staged_partition)
+    rename_legacy_file(target_dir)  # so that it is replaced if it holds this format
+    return write_atomically(target_dir / source.name, lambda temp: shutil.copyfile(source, temp))
 
 
 def remove_staged(staged_partition: Path) -> None:

@@ -87,9 +87,11 @@ def promotion(ledger_dir: Path, entry: LedgerEntry) -> Iterator[None]:
     intent.unlink()
 
 
-def reconcile(ledger_dir: Path, landed_checksum: Callable[[date], str | None]) -> list[LedgerEntry]:
+def reconcile(
+    ledger_dir: Path, landed_checksum: Callable[[date, str], str | None]
+) -> list[LedgerEntry]:
     """Settle the intents a killed writer left: record those whose dump the
-    lake holds for its day (the promotion happened), drop the others (it did
+    lake holds for its day and source format (the promotion happened), drop the others (it did
     not: the lake is as it was, and the dump is not in the ledger as landed).
     Returns the rows recorded. Run it holding the writer lock."""
     recorded = []
@@ -106,7 +108,8 @@ def reconcile(ledger_dir: Path, landed_checksum: Callable[[date], str | None]) -
             # Cut while written? Not possible (atomic), but never let one stop a run.
             intent.unlink()
             continue
-        if landed_checksum(entry.digest_date) == entry.source_sha256 and not _row_path(ledger_dir, entry).exists():
+        held = landed_checksum(entry.digest_date, entry.source_format)
+        if held == entry.source_sha256 and not _row_path(ledger_dir, entry).exists():
             record(ledger_dir, entry)
             recorded.append(entry)
         intent.unlink()

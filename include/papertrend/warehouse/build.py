@@ -222,7 +222,7 @@ MARTS_README = """# papertrend marts, one folder each
 Each mart of the published warehouse is a folder holding one Parquet file:
 read a mart's folder (pandas.read_parquet("marts/papers"), polars, pyarrow,
 DuckDB's read_parquet('marts/papers/*.parquet')), not this folder, which
-holds six different tables. The same build as serving/warehouse.duckdb.
+holds seven different tables. The same build as serving/warehouse.duckdb.
 
 {marts}
 """
@@ -266,7 +266,7 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
                 )
                 row_counts[mart.name] = con.execute(f'SELECT count(*) FROM {MARTS_SCHEMA}."{mart.name}"').fetchone()[0]
         # Also a guard: a Parquet reader pointed at marts/ itself fails on this file
-        # instead of silently stacking six different tables under one schema.
+        # instead of silently stacking seven different tables under one schema.
         (version / publish.MARTS_DIR / "README.md").write_text(MARTS_README.format(
             marts="\n".join(f"- {mart.name}/{mart.name}.parquet: {mart.description.strip()}" for mart in marts)
         ))

@@ -75,7 +75,7 @@ def write_synthetic_lake(
         )
         partition = digest_entries_dir / f"digest_date={day.isoformat()}"
         partition.mkdir(parents=True, exist_ok=True)
-        # the Hive layout, as the landing writes it: digest_date is the folder's name
-        pq.write_table(without_partition_column(table), partition / "synthetic.parquet", compression="zstd")
+        # the layout the landing writes: digest_date is the folder's name, a file per source format
+        pq.write_table(without_partition_column(table), partition / "text.parquet", compression="zstd")
         rows += count
     return rows
