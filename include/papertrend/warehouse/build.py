@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from papertrend.duckdb_connections import connect, sql_literal
 from papertrend.settings import DBT_PROJECT_DIR, Settings, get_settings
 from papertrend.warehouse import publish
 from papertrend.writers import exclusive_writer
@@ -242,12 +243,14 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
     version = publish.new_version(settings)
     staged_db = version / settings.serving_db_path.name
     try:
-        # Through the build file's connection: dbt-duckdb may still hold it open in this process.
-        with duckdb.connect(
+        # Through the build file's connection: dbt-duckdb may still hold it open in this
+        # process, so the same config as profiles.yml's config_options.
+        with connect(
             str(settings.build_db_path),
             config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION},
         ) as con:
-            con.execute(f"ATTACH ? AS serving (STORAGE_VERSION '{STORAGE_COMPATIBILITY_VERSION}')", [str(staged_db)])
+            # ATTACH takes no bound parameters in DuckDB 1.5: a quoted literal (a data root may hold quotes)
+            con.execute(f"ATTACH {sql_literal(str(staged_db))} AS serving (STORAGE_VERSION '{STORAGE_COMPATIBILITY_VERSION}')")
             for mart in marts:
                 con.execute(f'CREATE TABLE serving.{MARTS_SCHEMA}."{mart.name}" AS SELECT * FROM {MARTS_SCHEMA}."{mart.name}"')
                 _comment_mart(con, mart)
@@ -292,7 +295,7 @@ def _comment_mart(con, mart: MartDocs) -> None:
 
 def _sql_string(text: str) -> str:
     # COMMENT ON takes no bound parameters
-    return "'" + text.strip().replace("'", "''") + "'"
+    return sql_literal(text.strip())
 
 
 def _generate_docs(settings: Settings) -> Path | None:
