@@ -108,9 +108,9 @@ def _run_ingest(paths: list[Path], digest_date: date | None, accept_row_count_dr
         print(outcome.summary_line())
     rejected = sum(o.rejected for o in outcomes)
     settings = get_settings()
-    print(f"{len(outcomes) - rejected} of {len(outcomes)} dump(s) accepted; lake: {settings.digest_entries_dir}")
+    print(f"{len(outcomes) - rejected} of {len(outcomes)} dump(s) accepted; lake: {settings.location(settings.digest_entries_dir)}")
     if rejected:
-        print(f"{rejected} rejected; see {settings.quarantine_dir}", file=sys.stderr)
+        print(f"{rejected} rejected; see {settings.location(settings.quarantine_dir)}", file=sys.stderr)
     return EXIT_REJECTED if rejected else 0
 
 
@@ -132,7 +132,7 @@ def _migrate_lake(args: argparse.Namespace) -> int:
     settings = get_settings()
     with exclusive_writer(settings):  # it rewrites lake files: a writer like ingest
         migrated = migrate_partition_files(settings.digest_entries_dir)
-    print(f"{len(migrated)} lake file(s) rewritten without digest_date; lake: {settings.digest_entries_dir}")
+    print(f"{len(migrated)} lake file(s) rewritten without digest_date; lake: {settings.location(settings.digest_entries_dir)}")
     return 0
 
 

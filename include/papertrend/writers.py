@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from papertrend import object_store
 from papertrend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,14 @@ def exclusive_writer(settings: Settings) -> Iterator[None]:
         os.pwrite(fd, f"{_who_am_i()}\n".encode(), 0)
         _held[lock_path] = 1
         try:
-            recover_after_crash(settings)
-            yield
+            # An object-store data root: work on this machine's copy of what the
+            # store holds, and leave the store what this writer wrote (papertrend.object_store).
+            object_store.pull(settings)
+            try:
+                recover_after_crash(settings)
+                yield
+            finally:
+                object_store.push(settings)
         finally:
             del _held[lock_path]
             os.ftruncate(fd, 0)

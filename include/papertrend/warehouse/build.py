@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from papertrend import object_store
 from papertrend.duckdb_connections import connect, sql_literal
 from papertrend.settings import DBT_PROJECT_DIR, Settings, get_settings
 from papertrend.warehouse import publish
@@ -55,6 +56,8 @@ class BuildReport:
     dbt_build_seconds: float
     nodes: tuple[NodeResult, ...]
     mart_row_counts: dict[str, int] = field(default_factory=dict)
+    # s3://... when the data root is an object store (the paths above are the workspace's copies)
+    data_root_uri: str | None = None
 
     @property
     def kind(self) -> str:
@@ -79,6 +82,12 @@ class BuildReport:
         ]
         if self.docs_dir:
             lines.append(f"dbt docs: {self.docs_dir / 'index.html'}")
+        if self.data_root_uri:
+            lines.append(
+                f"published to {self.data_root_uri}: warehouse/serving/CURRENT names the version"
+                " (warehouse/serving/versions/<version>/), with copies at warehouse/serving/warehouse.duckdb"
+                " and warehouse/marts/"
+            )
         return "\n".join(lines)
 
 
@@ -109,6 +118,9 @@ def _build_locked(settings: Settings, full_refresh: bool) -> BuildReport:
     first_build = not settings.build_db_path.exists()
     settings.build_db_path.parent.mkdir(parents=True, exist_ok=True)
 
+    # dbt reads the lake where readers do: on an object-store root, the store (through
+    # httpfs), which must first hold what this writer (a backfill's ingest) landed.
+    object_store.push(settings)
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
     dbt_started = time.monotonic()
     with _dbt_environment(settings):
@@ -132,6 +144,7 @@ def _build_locked(settings: Settings, full_refresh: bool) -> BuildReport:
         dbt_build_seconds=dbt_build_seconds,
         nodes=nodes,
         mart_row_counts=row_counts,
+        data_root_uri=settings.data_root_uri,
     )
 
 
@@ -145,9 +158,9 @@ def _dbt_dir(settings: Settings, name: str) -> Path:
 def _dbt_environment(settings: Settings) -> Iterator[None]:
     """profiles.yml and the sources read these; restore the caller's environment after."""
     wanted = {
-        "PAPERTREND_DATA_DIR": str(settings.data_dir),
+        "PAPERTREND_DATA_DIR": settings.data_root,
         "PAPERTREND_BUILD_DB_PATH": str(settings.build_db_path),
-        "PAPERTREND_LAKE_DIR": str(settings.lake_dir),
+        "PAPERTREND_LAKE_DIR": settings.location(settings.lake_dir),
         "DO_NOT_TRACK": "1",
     }
     saved = {key: os.environ.get(key) for key in wanted}
