@@ -1,8 +1,9 @@
 """The data root on an object store: PAPERTREND_DATA_DIR=s3://bucket/prefix against a
-real S3 API over HTTP on loopback (moto's server mode), through the real CLI.
+real S3 API over HTTP on loopback (moto's server mode), through `make run`'s DAGs and
+the real CLI.
 
-One server and one pipeline run (the samples ingested, gated, built and published)
-for the module; each test then checks what a user of the store would: the
+One server and one pipeline run (`make run`: the samples ingested, gated, built and
+published by the DAGs) for the module; each test then checks what a user of the store would: the
 objects are there (listed by the S3 API itself, not by papertrend), readers open
 the lake and the published warehouse straight from the store, and a bad dump or
 a re-run from another machine leaves the lake as it was.
@@ -11,12 +12,14 @@ a re-run from another machine leaves the lake as it was.
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from pathlib import Path
+import subprocess
+import sys
 
 import pytest
 
-from papertrend.settings import SAMPLES_DIR, get_settings
+from papertrend.settings import PROJECT_ROOT, SAMPLES_DIR, get_settings
 from tests.dbt.test_readme_queries import readme_queries
 from tests.integration.interrupted import run_cli
 
@@ -79,16 +82,30 @@ def read_object(s3, key: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def pipeline(s3):
-    """The samples through `papertrend ingest` and `papertrend build` on the s3:// root."""
+    """`make run` on the s3:// root: the samples through the real DAGs (ingest_digests
+    three times, then build_warehouse), as scripts/run_sample_pipeline.py runs them."""
     settings = on_machine(s3, "worker-a")
-    ingest = run_cli("ingest", *SAMPLES)
-    assert ingest.returncode == 0, ingest.stdout + ingest.stderr
-    build = run_cli("build")
-    assert build.returncode == 0, build.stdout + build.stderr
-    return settings
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")},
+        "PAPERTREND_AIRFLOW_HOME": str(s3[2].mktemp("airflow_home")),
+    }
+    run = subprocess.run(
+        [sys.executable, "scripts/run_sample_pipeline.py"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return settings, run.stdout
+
+
+def test_make_run_reports_the_warehouse_read_from_the_store(pipeline):
+    _, printed = pipeline
+    assert "build_and_publish  success" in printed
+    assert f"published version (warehouse/serving/CURRENT): {DATA_ROOT}/warehouse/serving/versions/" in printed
+    assert "  papers                  292" in printed
 
 
 def test_the_store_holds_lake_ledger_raw_warehouse_and_docs(s3, pipeline):
+    settings, _ = pipeline
     keys = objects(s3)
     lake = sorted(k for k in keys if k.startswith("lake/digest_entries/"))
     assert lake == [f"lake/digest_entries/digest_date=2025-07-0{d}/part-0.parquet" for d in (1, 2, 3)]
@@ -107,7 +124,7 @@ def test_the_store_holds_lake_ledger_raw_warehouse_and_docs(s3, pipeline):
     # dbt read the lake in the store (httpfs), not the workspace's copy of it
     from papertrend.duckdb_connections import connect
 
-    with connect(str(pipeline.build_db_path), read_only=True) as con:
+    with connect(str(settings.build_db_path), read_only=True) as con:
         view = con.execute("select sql from duckdb_views() where view_name = 'stg_lake__digest_entries'").fetchone()[0]
     assert f"{DATA_ROOT}/lake/digest_entries/*/*.parquet" in view
     # the copies are the objects as written: the public serving file is the current version's
@@ -142,7 +159,7 @@ def test_lake_and_marts_open_from_the_store_with_duckdb_and_pyarrow(s3, pipeline
 def test_a_reader_attaches_the_published_warehouse_over_s3_and_the_readme_queries_answer(pipeline):
     from papertrend.warehouse.reading import open_serving, serving_location
 
-    location = serving_location(pipeline)
+    location = serving_location(pipeline[0])
     assert location.startswith(f"{DATA_ROOT}/warehouse/serving/versions/")
     with open_serving(location) as con:
         for sql, shown in readme_queries():
@@ -180,7 +197,7 @@ def test_the_samples_again_from_a_fresh_machine_change_nothing(s3, pipeline):
 def test_a_reader_keeps_answering_while_another_machine_republishes(s3, pipeline):
     from papertrend.warehouse.reading import open_serving, serving_location
 
-    before = serving_location(pipeline)
+    before = serving_location(pipeline[0])
     with open_serving(before) as reader:
         count = reader.execute("select count(*) from papers").fetchone()[0]
         republisher = on_machine(s3, "worker-d")
@@ -200,7 +217,7 @@ def test_a_reader_keeps_answering_while_another_machine_republishes(s3, pipeline
 
 def test_the_workspace_is_only_a_copy(s3, pipeline):
     """A worker that loses its disk rebuilds from the store alone."""
-    shutil.rmtree(pipeline.data_dir)
+    shutil.rmtree(pipeline[0].data_dir)
     on_machine(s3, "worker-e")
     result = run_cli("build")
     assert result.returncode == 0, result.stdout + result.stderr
