@@ -313,3 +313,40 @@ class _SyncState:
 
     def save(self) -> None:
         write_atomically(self.path, lambda temp: temp.write_text(json.dumps(self.entries, sort_keys=True)))
+
+
+def ensure_bucket(settings: Settings, wait_seconds: float = 120) -> str | None:
+    """Create the data root's bucket if it is missing (compose's MinIO starts empty),
+    waiting up to ``wait_seconds`` for the store to answer. None for a local root."""
+    import time
+
+    import pyarrow.fs
+
+    store = Store.of(settings)
+    if store is None:
+        return None
+    bucket = store.base.split("/", 1)[0]
+    # A client allowed to create buckets, with the same endpoint and keys (the AWS_* variables)
+    creator, _ = pyarrow.fs.FileSystem.from_uri(f"s3://{bucket}?allow_bucket_creation=true")
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            if creator.get_file_info(bucket).type != pyarrow.fs.FileType.Directory:
+                creator.create_dir(bucket, recursive=False)
+            return bucket
+        except OSError as error:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("the object store does not answer yet (%s); retrying", error)
+            time.sleep(2)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from papertrend.settings import get_settings
+
+    if sys.argv[1:] != ["ensure-bucket"]:
+        sys.exit("usage: python -m papertrend.object_store ensure-bucket")
+    bucket = ensure_bucket(get_settings())
+    print(f"bucket {bucket} is there" if bucket else "the data root is a folder: no bucket to create")

@@ -222,3 +222,16 @@ def test_the_workspace_is_only_a_copy(s3, pipeline):
     result = run_cli("build")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "292 rows" in result.stdout
+
+
+def test_ensure_bucket_creates_the_data_root_s_bucket_once(s3, pipeline):
+    """What compose's airflow-init runs before anything writes to a fresh MinIO."""
+    from papertrend.object_store import ensure_bucket
+
+    s3[1].setenv("PAPERTREND_DATA_DIR", "s3://papertrend-fresh/data")
+    try:
+        assert ensure_bucket(get_settings(), wait_seconds=5) == "papertrend-fresh"
+        assert ensure_bucket(get_settings(), wait_seconds=5) == "papertrend-fresh"
+        assert "papertrend-fresh" in [b["Name"] for b in s3[0].list_buckets()["Buckets"]]
+    finally:
+        s3[1].setenv("PAPERTREND_DATA_DIR", DATA_ROOT)
