@@ -46,6 +46,9 @@ class Settings:
     digest_deadline_hours: float = 36
     # s3://bucket/prefix when PAPERTREND_DATA_DIR names an object store, else None.
     data_root_uri: str | None = None
+    # On an object store: how long a writer's lease on the data root lasts without
+    # renewal (renewed every quarter of it): how long a killed writer blocks the next.
+    writer_lease_seconds: float = 300
 
     @property
     def data_root(self) -> str:
@@ -143,6 +146,7 @@ def get_settings() -> Settings:
             os.environ.get("PAPERTREND_HTTP_MAX_BODY_BYTES", DEFAULT_HTTP_MAX_BODY_BYTES)
         ),
         digest_deadline_hours=float(os.environ.get("PAPERTREND_DIGEST_DEADLINE_HOURS", 36)),
+        writer_lease_seconds=float(os.environ.get("PAPERTREND_WRITER_LEASE_SECONDS", 300)),
     )
 
 

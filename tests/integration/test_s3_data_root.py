@@ -235,3 +235,30 @@ def test_ensure_bucket_creates_the_data_root_s_bucket_once(s3, pipeline):
         assert "papertrend-fresh" in [b["Name"] for b in s3[0].list_buckets()["Buckets"]]
     finally:
         s3[1].setenv("PAPERTREND_DATA_DIR", DATA_ROOT)
+
+
+def test_a_writer_on_another_machine_is_refused_while_one_holds_the_store(s3, pipeline):
+    from papertrend.writers import EXIT_LOCKED, exclusive_writer
+
+    holder = on_machine(s3, "worker-f")
+    with exclusive_writer(holder):
+        assert ".writer.lock" in objects(s3)
+        on_machine(s3, "worker-g")  # its own flock is free: only the store's lease stops it
+        result = run_cli("ingest", *SAMPLES)
+        assert result.returncode == EXIT_LOCKED, result.stdout + result.stderr
+        assert f"data root {DATA_ROOT} is busy: another writer holds .writer.lock (pid" in result.stderr
+    assert ".writer.lock" not in objects(s3)
+
+    # once the holder is done, the same command goes through
+    assert run_cli("ingest", *SAMPLES).returncode == 0
+
+
+def test_a_lease_whose_holder_was_killed_is_taken_over_once_it_ends(s3, pipeline):
+    lease = {"holder": "pid 1, 'papertrend build', killed", "expires_at": "2026-01-01T00:00:00+00:00"}
+    s3[0].put_object(Bucket=BUCKET, Key=f"{PREFIX}/.writer.lock", Body=json.dumps(lease).encode())
+    on_machine(s3, "worker-h")
+
+    result = run_cli("ingest", *SAMPLES)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ".writer.lock" not in objects(s3)
