@@ -68,7 +68,8 @@ def test_airflow_services_run_their_component_on_local_executor_and_postgres(ser
     env = service["environment"]
 
     assert service["command"] == name.removeprefix("airflow-").replace("apiserver", "api-server")
-    assert env["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    # LocalExecutor unless .env asks for the celery profile's CeleryExecutor
+    assert env["AIRFLOW__CORE__EXECUTOR"] == "${PAPERTREND_EXECUTOR:-LocalExecutor}"
     assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://")
     assert "@postgres:5432/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
     assert env["AIRFLOW__CORE__LOAD_EXAMPLES"] == "False"
@@ -88,7 +89,8 @@ def test_airflow_services_mount_the_project_and_the_data_root(services, name):
     assert mounts["/opt/papertrend/dbt_project"] == ("./dbt_project", False)
     assert mounts["/opt/papertrend/data"] == ("./data", False)
     # settings.py finds dbt_project/ next to include/: both must sit under one root.
-    assert service["environment"]["PAPERTREND_DATA_DIR"] == "/opt/papertrend/data"
+    # ./data unless .env names an object store (the s3 profile).
+    assert service["environment"]["PAPERTREND_DATA_DIR"] == "${PAPERTREND_COMPOSE_DATA_DIR:-/opt/papertrend/data}"
 
 
 def test_the_init_service_migrates_the_metadata_db_once(services):
@@ -165,6 +167,7 @@ REQUIRED_SECRETS = {
     "SUPERSET_SECRET_KEY",
     "SUPERSET_ADMIN_PASSWORD",
     "METABASE_ADMIN_PASSWORD",
+    "S3_SECRET_ACCESS_KEY",
 }
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?message}, ${VAR?message}
 INTERPOLATION = re.compile(r"(?<!\$)\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
@@ -487,3 +490,69 @@ def test_superset_imports_the_dashboard_bundle_on_start(services):
     assert command.index(bundle_py) < command.index(import_py) < command.index("run-server.sh")
     for script in ("bundle.py", "import_bundle.py"):
         assert (PROJECT_ROOT / "include" / "bi" / "superset" / script).is_file()
+
+
+def profiles_of(services: dict) -> dict[str, list[str]]:
+    return {name: service.get("profiles", []) for name, service in services.items()}
+
+
+def test_the_default_stack_starts_without_profile_services(services):
+    """`docker compose up` is the LocalExecutor stack on ./data, as before the profiles."""
+    profiled = {name for name, profiles in profiles_of(services).items() if profiles}
+    assert profiled == {"redis", "airflow-worker", "flower", "minio"}
+    for name in profiled:
+        for other, service in services.items():
+            if not service.get("profiles"):
+                assert name not in (service.get("depends_on") or {}), f"{other} needs {name}, which only a profile starts"
+
+
+def test_the_celery_profile_follows_airflow_s_compose(services):
+    assert profiles_of(services)["redis"] == ["celery"]
+    assert services["redis"]["image"].startswith("redis:7.2")
+    assert services["redis"]["healthcheck"]["test"] == ["CMD", "redis-cli", "ping"]
+
+    worker = services["airflow-worker"]
+    assert worker["profiles"] == ["celery"]
+    command = " ".join(worker["command"])
+    assert "exec airflow celery worker" in command
+    # a worker under a LocalExecutor scheduler would idle: it refuses to start instead
+    assert 'test "$${AIRFLOW__CORE__EXECUTOR}" = CeleryExecutor' in command
+    assert "inspect ping" in worker["healthcheck"]["test"][1]
+    assert worker["environment"]["DUMB_INIT_SETSID"] == "0"
+    for dependency, condition in [("redis", "service_healthy"), ("postgres", "service_healthy"),
+                                  ("airflow-apiserver", "service_healthy"),
+                                  ("airflow-init", "service_completed_successfully")]:
+        assert worker["depends_on"][dependency]["condition"] == condition
+
+    flower = services["flower"]
+    assert flower["profiles"] == ["celery"]
+    assert flower["command"] == "celery flower"
+    assert flower["ports"] == ["127.0.0.1:5555:5555"]
+
+    env = services["airflow-scheduler"]["environment"]
+    assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql://airflow:")
+    assert env["AIRFLOW__CELERY__RESULT_BACKEND"].endswith("@postgres:5432/airflow")
+
+
+@pytest.mark.parametrize("name", ["airflow-worker", "flower", *AIRFLOW_SERVICES, "airflow-init"])
+def test_airflow_containers_reach_the_object_store_and_keep_their_own_workspace(services, name):
+    env = services[name]["environment"]
+    mounts = volume_mounts(services[name])
+
+    assert env["AWS_ENDPOINT_URL"] == "${S3_ENDPOINT_URL:-http://minio:9000}"
+    assert env["AWS_ACCESS_KEY_ID"] == "${S3_ACCESS_KEY_ID:-papertrend}"
+    assert env["AWS_SECRET_ACCESS_KEY"].startswith("${S3_SECRET_ACCESS_KEY:?")
+    # the workspace of an s3:// data root is the container's own, never a shared mount
+    workspace = env["PAPERTREND_WORK_DIR"]
+    assert not any(workspace == target or workspace.startswith(target + "/") for target in mounts)
+
+
+def test_the_s3_profile_runs_minio_and_init_creates_the_bucket(services):
+    minio = services["minio"]
+    assert minio["profiles"] == ["s3"]
+    assert minio["environment"]["MINIO_ROOT_USER"] == "${S3_ACCESS_KEY_ID:-papertrend}"
+    assert minio["environment"]["MINIO_ROOT_PASSWORD"].startswith("${S3_SECRET_ACCESS_KEY:?")
+    assert minio["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
+    assert volume_mounts(minio)["/data"] == ("minio-data", False)
+    assert "python -m papertrend.object_store ensure-bucket" in " ".join(services["airflow-init"]["command"])

@@ -110,9 +110,9 @@ def _run_ingest(paths: list[Path], digest_date: date | None, accept_row_count_dr
         print(outcome.summary_line())
     rejected = sum(o.rejected for o in outcomes)
     settings = get_settings()
-    print(f"{len(outcomes) - rejected} of {len(outcomes)} dump(s) accepted; lake: {settings.digest_entries_dir}")
+    print(f"{len(outcomes) - rejected} of {len(outcomes)} dump(s) accepted; lake: {settings.location(settings.digest_entries_dir)}")
     if rejected:
-        print(f"{rejected} rejected; see {settings.quarantine_dir}", file=sys.stderr)
+        print(f"{rejected} rejected; see {settings.location(settings.quarantine_dir)}", file=sys.stderr)
     return EXIT_REJECTED if rejected else 0
 
 
@@ -138,7 +138,7 @@ def _migrate_lake(args: argparse.Namespace) -> int:
         observed = observe_landed_dumps(settings.digest_entries_dir, settings.upvote_observations_dir)
     print(
         f"{len(migrated)} lake file(s) migrated (digest_date only in the folder name, one file per "
-        f"source format); lake: {settings.digest_entries_dir}"
+        f"source format); lake: {settings.location(settings.digest_entries_dir)}"
     )
     print(f"{len(observed)} upvote observation(s) written for dumps landed before observations were kept")
     return 0

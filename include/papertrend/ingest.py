@@ -355,7 +355,8 @@ def _run_quality_gate(
                 _record(settings, outcome, item.sha256, item.raw_path)
             else:
                 # Intent first, row after: a kill in between is recorded by the next writer.
-                with ledger.promotion(settings.ledger_dir, _ledger_entry(outcome, item.sha256, item.raw_path)):
+                entry = _ledger_entry(outcome, item.sha256, settings.location(item.raw_path))
+                with ledger.promotion(settings.ledger_dir, entry):
                     # The counts first: a kill between the two leaves an observation
                     # the re-run writes again, never a landed dump without its counts.
                     upvotes.write_observation(
@@ -524,10 +525,10 @@ def _archive_raw(settings: Settings, dump: Dump, sha256: str) -> Path:
 
 
 def _record(settings: Settings, outcome: IngestOutcome, sha256: str, raw_path: Path) -> None:
-    ledger.record(settings.ledger_dir, _ledger_entry(outcome, sha256, raw_path))
+    ledger.record(settings.ledger_dir, _ledger_entry(outcome, sha256, settings.location(raw_path)))
 
 
-def _ledger_entry(outcome: IngestOutcome, sha256: str, raw_path: Path) -> ledger.LedgerEntry:
+def _ledger_entry(outcome: IngestOutcome, sha256: str, raw_location: str) -> ledger.LedgerEntry:
     return ledger.LedgerEntry(
         source_sha256=sha256,
         source_uri=outcome.source_uri,
@@ -536,7 +537,7 @@ def _ledger_entry(outcome: IngestOutcome, sha256: str, raw_path: Path) -> ledger
         digest_date=outcome.digest_date,
         row_count=outcome.row_count,
         reason=outcome.reason,
-        raw_path=str(raw_path),
+        raw_path=raw_location,
     )
 
 

@@ -35,8 +35,10 @@ def pipeline_report(settings: Settings | None = None) -> str:
 
     serving = settings.serving_db_path
     if not serving.exists():
-        lines.append(f"no warehouse published yet at {serving}")
+        lines.append(f"no warehouse published yet at {settings.location(serving)}")
         return "\n".join(lines)
+    if settings.data_root_uri:
+        return "\n".join(lines + _object_store_report(settings))
     with open_serving(serving) as con:
         lines.append("marts (rows):")
         for mart in MARTS:
@@ -55,6 +57,28 @@ def pipeline_report(settings: Settings | None = None) -> str:
         f"query it:  .venv/bin/python -c {shlex.quote(_example_code(serving))}",
     ]
     return "\n".join(lines)
+
+
+def _object_store_report(settings: Settings) -> list[str]:
+    """Where the published warehouse is in the store, read from there as a reader would."""
+    from papertrend.warehouse.reading import open_serving, serving_location
+
+    location = serving_location(settings)
+    with open_serving(location) as con:
+        counts = {mart: con.execute(f"select count(*) from {mart}").fetchone()[0] for mart in MARTS}
+    return [
+        "marts (rows), read from the store:",
+        *(f"  {mart:<20} {count:>6}" for mart, count in counts.items()),
+        f"published version (warehouse/serving/CURRENT): {location}",
+        f"serving file (a copy of it):   {settings.location(settings.serving_db_path)}",
+        f"marts as Parquet:              {settings.location(settings.marts_dir)}",
+        f"Great Expectations Data Docs:  {settings.location(settings.gx_docs_dir / 'index.html')}",
+        f"dbt docs:                      {settings.location(settings.dbt_docs_dir / 'index.html')}",
+        "query it: ATTACH the version read-only from DuckDB with httpfs and an S3 secret, or in Python:",
+        "  from papertrend.warehouse.reading import open_serving, serving_location; "
+        "from papertrend.settings import get_settings",
+        "  with open_serving(serving_location(get_settings())) as con: print(con.sql('from papers limit 5'))",
+    ]
 
 
 def _example_code(serving: Path) -> str:

@@ -30,8 +30,14 @@ DEFAULT_HTTP_MAX_BODY_BYTES = 50 * 1024 * 1024
 DEFAULT_UPVOTE_LOOKBACK_DAYS = 7
 
 
+OBJECT_STORE_SCHEMES = ("s3://",)
+
+
 @dataclass(frozen=True)
 class Settings:
+    # Where the pipeline's files are: the data root itself or, when the data root is
+    # an object store (``data_root_uri``), this machine's workspace that mirrors it
+    # (papertrend.object_store: writers pull from and push to the store).
     data_dir: Path
     max_dump_bytes: int = DEFAULT_MAX_DUMP_BYTES
     http_timeout_seconds: float = 30.0
@@ -42,6 +48,23 @@ class Settings:
     # day began (UTC), then fails. A float, so a test can set a deadline seconds away.
     digest_deadline_hours: float = 36
     upvote_lookback_days: int = DEFAULT_UPVOTE_LOOKBACK_DAYS
+    # s3://bucket/prefix when PAPERTREND_DATA_DIR names an object store, else None.
+    data_root_uri: str | None = None
+    # On an object store: how long a writer's lease on the data root lasts without
+    # renewal (renewed every quarter of it): how long a killed writer blocks the next.
+    writer_lease_seconds: float = 300
+
+    @property
+    def data_root(self) -> str:
+        """The data root as the operator named it: a folder or an s3:// URI."""
+        return self.data_root_uri or str(self.data_dir)
+
+    def location(self, path: Path) -> str:
+        """Where a file under ``data_dir`` lives for readers: the path itself, or its
+        object-store URI (``s3://bucket/prefix/lake/...``) when the root is a store."""
+        if self.data_root_uri is None or not path.is_relative_to(self.data_dir):
+            return str(path)
+        return f"{self.data_root_uri}/{path.relative_to(self.data_dir).as_posix()}"
 
     @property
     def inbox_dir(self) -> Path:
@@ -111,9 +134,16 @@ class Settings:
 
 
 def get_settings() -> Settings:
-    data_dir = Path(os.environ.get("PAPERTREND_DATA_DIR", PROJECT_ROOT / "data"))
+    data_root = str(os.environ.get("PAPERTREND_DATA_DIR", PROJECT_ROOT / "data"))
+    data_root_uri = None
+    if data_root.startswith(OBJECT_STORE_SCHEMES):
+        data_root_uri = data_root.rstrip("/")
+        data_dir = Path(os.environ.get("PAPERTREND_WORK_DIR") or default_workspace(data_root_uri))
+    else:
+        data_dir = Path(data_root)
     return Settings(
         data_dir=data_dir.resolve(),
+        data_root_uri=data_root_uri,
         max_dump_bytes=int(os.environ.get("PAPERTREND_MAX_DUMP_BYTES", DEFAULT_MAX_DUMP_BYTES)),
         http_timeout_seconds=float(os.environ.get("PAPERTREND_HTTP_TIMEOUT_SECONDS", 30)),
         http_max_retries=int(os.environ.get("PAPERTREND_HTTP_MAX_RETRIES", 5)),
@@ -127,4 +157,13 @@ def get_settings() -> Settings:
         upvote_lookback_days=int(
             os.environ.get("PAPERTREND_UPVOTE_LOOKBACK_DAYS", DEFAULT_UPVOTE_LOOKBACK_DAYS)
         ),
+        writer_lease_seconds=float(os.environ.get("PAPERTREND_WRITER_LEASE_SECONDS", 300)),
     )
+
+
+def default_workspace(data_root_uri: str) -> Path:
+    """This machine's workspace for an object-store data root (PAPERTREND_WORK_DIR
+    overrides it): under the user's cache, one folder per bucket and prefix."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    scheme, _, rest = data_root_uri.partition("://")
+    return cache / "papertrend" / scheme / rest

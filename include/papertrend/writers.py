@@ -9,7 +9,9 @@ writer that finds the lock taken does not wait: it stops with
 :class:`DataRootLocked`, naming the holder (pid, command, since when), and the
 CLI exits with :data:`EXIT_LOCKED`. Airflow keeps its own writer tasks apart
 with the ``papertrend_writer`` pool (one slot, :mod:`papertrend.pools`); the
-lock also covers the CLI and a second Airflow.
+lock also covers the CLI and a second Airflow. On an object-store data root the
+lock is also held in the store, as a lease (:mod:`papertrend.writer_lease`), so
+that writers on machines that share no disk keep apart too.
 
 Holding the lock, a writer knows that nothing else is writing, so whatever a
 killed writer left behind can go (:func:`recover_after_crash`): landings a
@@ -29,6 +31,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from papertrend import object_store
 from papertrend.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -76,8 +79,18 @@ def exclusive_writer(settings: Settings) -> Iterator[None]:
         os.pwrite(fd, f"{_who_am_i()}\n".encode(), 0)
         _held[lock_path] = 1
         try:
-            recover_after_crash(settings)
-            yield
+            # An object-store data root: the lock in the store too (machines share
+            # no flock), then work on this machine's copy of what the store holds and
+            # leave the store what this writer wrote (papertrend.object_store).
+            from papertrend.writer_lease import writer_lease
+
+            with writer_lease(settings, _who_am_i()):
+                object_store.pull(settings)
+                try:
+                    recover_after_crash(settings)
+                    yield
+                finally:
+                    object_store.push(settings)
         finally:
             del _held[lock_path]
             os.ftruncate(fd, 0)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from papertrend.duckdb_connections import sql_literal
 from papertrend.ingest import ingest_or_raise
 from papertrend.report import MARTS, pipeline_report
 from tests.conftest import HF_API_SAMPLE, TEXT_SAMPLE
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.slow
 def serving_counts(settings) -> dict[str, int]:
     # A fresh in-memory DuckDB: never a cached instance of an older serving file.
     with duckdb.connect() as con:
-        con.execute("ATTACH ? AS serving (READ_ONLY)", [str(settings.serving_db_path)])
+        con.execute(f"ATTACH {sql_literal(str(settings.serving_db_path))} AS serving (READ_ONLY)")
         return {m: con.execute(f"select count(*) from serving.{m}").fetchone()[0] for m in MARTS}
 
 

@@ -64,7 +64,10 @@ classified as (
         -- what makes two spellings the same link: scheme, www., trailing slash and case
         lower(regexp_replace(regexp_replace(url, '^https?://(www\.)?', ''), '/+$', '')) as url_key
     from cleaned
-    where url ~ '^https?://[^/\s]+\.[^/\s]+'
+    -- regexp_matches, never the ~ operator: DuckDB up to 1.5 reads ~ as a full match
+    -- (regexp_full_match), 2.0 as a partial one (PostgreSQL), so this start-anchored
+    -- pattern kept every URL on 2.0 and none on 1.5
+    where regexp_matches(url, '^https?://[^/\s]+\.[^/\s]+')
 ),
 
 kinded as (

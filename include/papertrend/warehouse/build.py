@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from papertrend import object_store
+from papertrend.duckdb_connections import connect, sql_literal
 from papertrend.settings import DBT_PROJECT_DIR, Settings, get_settings
 from papertrend.warehouse import publish
 from papertrend.writers import exclusive_writer
@@ -54,6 +56,8 @@ class BuildReport:
     dbt_build_seconds: float
     nodes: tuple[NodeResult, ...]
     mart_row_counts: dict[str, int] = field(default_factory=dict)
+    # s3://... when the data root is an object store (the paths above are the workspace's copies)
+    data_root_uri: str | None = None
 
     @property
     def kind(self) -> str:
@@ -78,6 +82,12 @@ class BuildReport:
         ]
         if self.docs_dir:
             lines.append(f"dbt docs: {self.docs_dir / 'index.html'}")
+        if self.data_root_uri:
+            lines.append(
+                f"published to {self.data_root_uri}: warehouse/serving/CURRENT names the version"
+                " (warehouse/serving/versions/<version>/), with copies at warehouse/serving/warehouse.duckdb"
+                " and warehouse/marts/"
+            )
         return "\n".join(lines)
 
 
@@ -108,6 +118,9 @@ def _build_locked(settings: Settings, full_refresh: bool) -> BuildReport:
     first_build = not settings.build_db_path.exists()
     settings.build_db_path.parent.mkdir(parents=True, exist_ok=True)
 
+    # dbt reads the lake where readers do: on an object-store root, the store (through
+    # httpfs), which must first hold what this writer (a backfill's ingest) landed.
+    object_store.push(settings)
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
     dbt_started = time.monotonic()
     with _dbt_environment(settings):
@@ -131,6 +144,7 @@ def _build_locked(settings: Settings, full_refresh: bool) -> BuildReport:
         dbt_build_seconds=dbt_build_seconds,
         nodes=nodes,
         mart_row_counts=row_counts,
+        data_root_uri=settings.data_root_uri,
     )
 
 
@@ -144,9 +158,9 @@ def _dbt_dir(settings: Settings, name: str) -> Path:
 def _dbt_environment(settings: Settings) -> Iterator[None]:
     """profiles.yml and the sources read these; restore the caller's environment after."""
     wanted = {
-        "PAPERTREND_DATA_DIR": str(settings.data_dir),
+        "PAPERTREND_DATA_DIR": settings.data_root,
         "PAPERTREND_BUILD_DB_PATH": str(settings.build_db_path),
-        "PAPERTREND_LAKE_DIR": str(settings.lake_dir),
+        "PAPERTREND_LAKE_DIR": settings.location(settings.lake_dir),
         "DO_NOT_TRACK": "1",
     }
     saved = {key: os.environ.get(key) for key in wanted}
@@ -242,12 +256,14 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
     version = publish.new_version(settings)
     staged_db = version / settings.serving_db_path.name
     try:
-        # Through the build file's connection: dbt-duckdb may still hold it open in this process.
-        with duckdb.connect(
+        # Through the build file's connection: dbt-duckdb may still hold it open in this
+        # process, so the same config as profiles.yml's config_options.
+        with connect(
             str(settings.build_db_path),
             config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION},
         ) as con:
-            con.execute(f"ATTACH ? AS serving (STORAGE_VERSION '{STORAGE_COMPATIBILITY_VERSION}')", [str(staged_db)])
+            # ATTACH takes no bound parameters in DuckDB 1.5: a quoted literal (a data root may hold quotes)
+            con.execute(f"ATTACH {sql_literal(str(staged_db))} AS serving (STORAGE_VERSION '{STORAGE_COMPATIBILITY_VERSION}')")
             for mart in marts:
                 con.execute(f'CREATE TABLE serving.{MARTS_SCHEMA}."{mart.name}" AS SELECT * FROM {MARTS_SCHEMA}."{mart.name}"')
                 _comment_mart(con, mart)
@@ -292,7 +308,7 @@ def _comment_mart(con, mart: MartDocs) -> None:
 
 def _sql_string(text: str) -> str:
     # COMMENT ON takes no bound parameters
-    return "'" + text.strip().replace("'", "''") + "'"
+    return sql_literal(text.strip())
 
 
 def _generate_docs(settings: Settings) -> Path | None:
