@@ -201,3 +201,32 @@ def test_a_row_limit_limits_the_chart_not_the_sql_a_filter_narrows(queries, samp
             assert con.sql(query.limited_sql).fetchall() == every_row[: query.row_limit]
             chart = yaml.safe_load(files[f"charts/{query.slug}.yaml"])
             assert chart["params"]["row_limit"] == query.row_limit
+
+
+def test_a_series_limit_keeps_the_series_with_the_highest_values(tmp_path, samples_warehouse: Settings):
+    """`-- series_limit: N`: the Metabase card draws the N papers with the most upvotes,
+    the Superset chart gets the same limit; the SQL itself keeps every paper."""
+    import duckdb
+
+    path = write(
+        tmp_path,
+        "07_upvotes.sql",
+        "-- title: Upvotes\n-- chart: line\n-- x: observed_date\n-- y: upvotes\n-- series: paper_id\n"
+        "-- series_limit: 2\n"
+        "select observed_date, paper_id, upvotes from paper_upvotes_daily order by paper_id",
+    )
+    query = provision.parse_query_file(path)
+    with duckdb.connect(str(samples_warehouse.serving_db_path), read_only=True) as con:
+        peaks = con.sql(
+            "select paper_id, max(upvotes) as peak from paper_upvotes_daily group by paper_id order by peak desc"
+        ).fetchall()
+        limited = con.sql(query.limited_sql).fetchall()
+    assert len(peaks) > 2 and peaks[1][1] > peaks[2][1], "the samples cannot tell the top 2 papers apart"
+    assert {paper_id for _, paper_id, _ in limited} == {paper_id for paper_id, _ in peaks[:2]}
+
+    spec = importlib.util.spec_from_file_location("superset_bundle", PROJECT_ROOT / "include" / "bi" / "superset" / "bundle.py")
+    bundle = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bundle)
+    params = {"row_limit": 10000}
+    bundle._apply_limits(params, query)
+    assert params == {"row_limit": 10000, "limit": 2}

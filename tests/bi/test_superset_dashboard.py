@@ -7,7 +7,7 @@ exactly as `make bi` and the compose service import it. The serving file is a
 copy of the sample warehouse's (the ``samples_warehouse`` fixture), so the
 refresh test can publish over it.
 
-- the import creates one dashboard, six charts, six datasets, one database,
+- the import creates one dashboard, a chart and a dataset per query file, one database,
   however often it runs, and a changed bundle replaces what is in Superset;
 - every dataset, through Superset's chart-data API, returns the rows DuckDB
   returns for its query file;
@@ -438,6 +438,35 @@ def test_the_dashboard_renders_every_chart_with_the_warehouse_s_data(superset, d
     screenshot = superset.serving_file.parents[2] / "trending_papers_dashboard.png"
     dashboard.page.screenshot(path=str(screenshot), full_page=True)
     print(f"screenshot: {screenshot}")
+
+
+
+def test_the_upvotes_chart_draws_the_warehouse_s_upvotes_of_the_most_upvoted_papers(superset, dashboard):
+    """'How upvotes build after a paper trends': the page received, for each of the papers
+    with the most upvotes (the chart's series limit), the upvotes DuckDB has on each day."""
+    query = QUERIES["07_upvotes_since_first_trending"]
+    rows = duckdb_rows(superset.serving_file, query.slug)
+    assert rows, "no paper of the sample warehouse has upvotes"
+    expected = {(row["days_since_first_trending"], row["paper"]): row["upvotes"] for row in rows}
+    peaks = sorted({row["paper"]: row["peak_upvotes"] for row in rows}.values(), reverse=True)
+    drawn = min(query.series_limit, len(peaks))
+
+    dashboard.open_dashboard()
+    received = [r for r in dashboard.results_by_columns() if "days_since_first_trending" in r.get("colnames", [])]
+    assert received, f"the page received no data for {query.title!r}"
+    # Superset pivots the rows: one row per x value, one column per paper.
+    points = {
+        (_plain(row["days_since_first_trending"]), paper): _plain(value)
+        for row in received[0]["data"]
+        for paper, value in row.items()
+        if paper != "days_since_first_trending" and value is not None
+    }
+    assert points and all(expected.get(point) == value for point, value in points.items()), points
+    papers = {paper for _, paper in points}
+    assert len(papers) == drawn
+    # the most upvoted ones (a tie at the limit may go either way)
+    assert all(max(expected[p] for p in expected if p[1] == paper) >= peaks[drawn - 1] for paper in papers)
+    assert points == {point: value for point, value in expected.items() if point[1] in papers}
 
 
 def _rison_string(value: str) -> str:

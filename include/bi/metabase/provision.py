@@ -75,11 +75,26 @@ class Query:
         return int(value) if value else None
 
     @property
+    def series_limit(self) -> int | None:
+        """`-- series_limit: N`: a line/area/bar chart draws the N series (`-- series:`) with
+        the highest first `-- y:` value; as with row_limit, the SQL returns every series."""
+        value = self.header.get("series_limit")
+        return int(value) if value else None
+
+    @property
     def limited_sql(self) -> str:
-        """The SQL with the chart's row limit, for a tool that runs the SQL as it is (Metabase)."""
-        if self.row_limit is None:
-            return self.sql
-        return f"{self.sql.rstrip().rstrip(';')}\nlimit {self.row_limit}"
+        """The SQL with the chart's row or series limit, for a tool that runs the SQL as it is (Metabase)."""
+        sql = self.sql.rstrip().rstrip(";")
+        if self.row_limit is not None:
+            sql = f"{sql}\nlimit {self.row_limit}"
+        if self.series_limit is not None:
+            series, value = _columns(self.header.get("series"))[0], _columns(self.header.get("y"))[0]
+            sql = (
+                f"with chart_rows as (\n{sql}\n)\nselect * from chart_rows\n"
+                f"where {series} in (\n    select {series} from chart_rows group by {series}\n"
+                f"    order by max({value}) desc, {series} limit {self.series_limit}\n)"
+            )
+        return sql
 
 
 def parse_query_file(path: Path) -> Query:

@@ -12,8 +12,9 @@ unzipped and readable. At zip time:
   include/bi/queries (datasets/papertrend/01_papers_per_day.yaml <-
   queries/01_papers_per_day.sql), parsed by the same ``parse_query_file`` the
   Metabase provisioning uses: the SQL lives once;
-- a query file's ``-- row_limit: N`` becomes its chart's row limit (the
-  dataset returns every row, so a dashboard filter narrows all of them).
+- a query file's ``-- row_limit: N`` becomes its chart's row limit, and
+  ``-- series_limit: N`` its series limit (the dataset returns every row, so a
+  dashboard filter narrows all of them).
 
 Needs only the standard library and PyYAML (Superset's venv and image have it).
 Importing twice does not duplicate anything: every object has a fixed uuid, and
@@ -75,14 +76,22 @@ def bundle_files(
             if path.stem not in queries:
                 raise ValueError(f"{relative}: no include/bi/queries/{path.stem}.sql")
             config["sql"] = queries[path.stem].sql
-        elif relative.startswith("charts/") and path.stem in queries and queries[path.stem].row_limit:
-            config["params"]["row_limit"] = queries[path.stem].row_limit
+        elif relative.startswith("charts/") and path.stem in queries:
+            _apply_limits(config["params"], queries[path.stem])
         files[relative] = yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     datasets = {Path(name).stem for name in files if name.startswith("datasets/")}
     missing = sorted(set(queries) - datasets)
     if missing:
         raise ValueError(f"query files without a Superset dataset: {missing}")
     return files
+
+
+def _apply_limits(params: dict[str, Any], query: Any) -> None:
+    """The query file's row and series limits as the chart's (Superset calls the series limit `limit`)."""
+    if query.row_limit:
+        params["row_limit"] = query.row_limit
+    if query.series_limit:
+        params["limit"] = query.series_limit
 
 
 def build_bundle(serving_file: str, output: Path | None = None, **folders: Path) -> bytes:
