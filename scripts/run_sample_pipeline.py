@@ -34,8 +34,13 @@ AIRFLOW_HOME = Path(os.environ.get("PAPERTREND_AIRFLOW_HOME", PROJECT_ROOT / "ai
 OUTPUT_LOG = AIRFLOW_HOME / "logs" / "make_run.log"
 
 
+# Workers the LocalExecutor forks for each run (Airflow's default is 32, all forked
+# at the start of every run): the DAGs' tasks run one after another.
+EXECUTOR_PARALLELISM = "2"
+
+
 def main() -> int:
-    os.environ.update(local_airflow_env(AIRFLOW_HOME))
+    os.environ.update(local_airflow_env(AIRFLOW_HOME), AIRFLOW__CORE__PARALLELISM=EXECUTOR_PARALLELISM)
     OUTPUT_LOG.parent.mkdir(parents=True, exist_ok=True)
     with output_to(OUTPUT_LOG) as terminal:
         return run(terminal)
