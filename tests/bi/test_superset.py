@@ -1,12 +1,17 @@
-"""The "Trending papers" dashboard (include/bi/superset) in a real Superset, read by a real browser.
+"""Superset (the compose image's pins) on the serving file, and the "Trending papers"
+dashboard (include/bi/superset) in it, read by a real browser.
 
-One throwaway Superset per module (the compose image's pins, in .venv-superset:
-scripts/superset/install_venv.sh; SQLite metadata, random SUPERSET_SECRET_KEY,
-127.0.0.1), with the bundle imported twice by include/bi/superset/import_bundle.py
-exactly as `make bi` and the compose service import it. The serving file is a
-copy of the sample warehouse's (the ``samples_warehouse`` fixture), so the
-refresh test can publish over it.
+One throwaway Superset for the whole module, started once (about a minute):
+the compose image's pins in .venv-superset (scripts/superset/install_venv.sh),
+SQLite metadata, random SUPERSET_SECRET_KEY, 127.0.0.1, with the bundle
+imported twice by include/bi/superset/import_bundle.py exactly as `make bi` and
+the compose service import it. The serving file is a copy of the sample
+warehouse's (the ``samples_warehouse`` fixture), so the refresh test can
+publish over it.
 
+- SQL Lab reads every mart, with the rows DuckDB counts: the check of
+  `make superset-check` (scripts/superset/query_marts.py, which
+  scripts/superset_check.sh runs against a Superset of its own);
 - the import creates one dashboard, six charts, six datasets, one database,
   however often it runs, and a changed bundle replaces what is in Superset;
 - every dataset, through Superset's chart-data API, returns the rows DuckDB
@@ -43,9 +48,12 @@ from papertrend.settings import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 INSTALL_VENV = PROJECT_ROOT / "scripts" / "superset" / "install_venv.sh"
+QUERY_MARTS = PROJECT_ROOT / "scripts" / "superset" / "query_marts.py"
+MARTS = {"papers", "topics", "paper_topics", "paper_links", "digest_appearances", "topic_daily_trends"}
 SUPERSET_CONFIG = PROJECT_ROOT / "scripts" / "superset" / "superset_config.py"
 BUNDLE_DIR = PROJECT_ROOT / "include" / "bi" / "superset"
 DASHBOARD_SLUG = "trending-papers"
+DATABASE_NAME = "papertrend"
 CLI_TIMEOUT = 300
 SERVER_START_TIMEOUT = 120
 CHART_TIMEOUT_MS = 90_000
@@ -207,6 +215,45 @@ def client(superset):
     return superset.api()
 
 
+@pytest.fixture(scope="module")
+def superset_row_counts(superset, tmp_path_factory) -> dict[str, int]:
+    """Every mart's row count through SQL Lab, by the program `make superset-check` runs."""
+    report = tmp_path_factory.mktemp("superset_check") / "row_counts.json"
+    checked = subprocess.run(
+        [
+            str(superset.venv / "bin" / "python"), str(QUERY_MARTS), "--url", superset.url,
+            "--database", DATABASE_NAME, "--username", "admin",
+            "--password-env", "SUPERSET_CHECK_PASSWORD", "--report", str(report),
+        ],
+        env={**superset.env, "SUPERSET_CHECK_PASSWORD": superset.password},
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+    )
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+    print(checked.stdout)
+    return json.loads(report.read_text(encoding="utf-8"))
+
+
+# --- SQL Lab (before any test publishes over the serving file) -------------------------
+
+
+def test_superset_reads_every_mart_of_the_serving_file(superset_row_counts):
+    assert set(superset_row_counts) == MARTS
+    assert all(rows > 0 for rows in superset_row_counts.values()), superset_row_counts
+
+
+def test_superset_sees_the_rows_duckdb_sees(superset, superset_row_counts):
+    import duckdb
+
+    with duckdb.connect(str(superset.serving_file), read_only=True) as con:
+        duckdb_row_counts = {
+            mart: con.execute(f"select count(*) from main.{mart}").fetchone()[0] for mart in MARTS
+        }
+
+    assert superset_row_counts == duckdb_row_counts
+
+
 # --- DuckDB's answers ----------------------------------------------------------------
 
 
@@ -282,7 +329,7 @@ def test_importing_twice_creates_each_object_once(superset, client):
     datasets = client.call("GET", "/api/v1/dataset/", params={"q": "(page_size:100)"})["result"]
     assert len(datasets) == len(QUERIES)
     databases = client.call("GET", "/api/v1/database/")["result"]
-    assert [d["database_name"] for d in databases] == ["papertrend"]
+    assert [d["database_name"] for d in databases] == [DATABASE_NAME]
     database = client.call("GET", f"/api/v1/database/{databases[0]['id']}/connection")["result"]
     assert database["sqlalchemy_uri"] == f"duckdb:///{superset.serving_file}"
     extra = json.loads(database["extra"])
