@@ -28,19 +28,15 @@ from pathlib import Path
 from typing import TextIO
 
 from papertrend.airflow_home import local_airflow_env
+from papertrend.local_runs import EXECUTOR_ENV
 from papertrend.settings import PROJECT_ROOT, SAMPLES_DIR, get_settings
 
 AIRFLOW_HOME = Path(os.environ.get("PAPERTREND_AIRFLOW_HOME", PROJECT_ROOT / "airflow_home")).resolve()
 OUTPUT_LOG = AIRFLOW_HOME / "logs" / "make_run.log"
 
 
-# Workers the LocalExecutor forks for each run (Airflow's default is 32, all forked
-# at the start of every run): the DAGs' tasks run one after another.
-EXECUTOR_PARALLELISM = "2"
-
-
 def main() -> int:
-    os.environ.update(local_airflow_env(AIRFLOW_HOME), AIRFLOW__CORE__PARALLELISM=EXECUTOR_PARALLELISM)
+    os.environ.update(local_airflow_env(AIRFLOW_HOME), **EXECUTOR_ENV)
     OUTPUT_LOG.parent.mkdir(parents=True, exist_ok=True)
     with output_to(OUTPUT_LOG) as terminal:
         return run(terminal)

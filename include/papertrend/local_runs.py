@@ -8,8 +8,8 @@ scheduled one does: ``dag.test(use_executor=True)`` hands it to a
 LocalExecutor worker, where Airflow's supervisor runs it in a subprocess and
 writes its log under ``[logging] base_log_folder`` by the log filename
 template, the very file the UI's log reader opens. The workers report to an
-Execution API served from this process on a free loopback port while the runs
-last (:func:`execution_api`). Each run's start is then set to the wall clock.
+Execution API that a child process serves on a free loopback port while the
+runs last (:func:`execution_api`). Each run's start is then set to the wall clock.
 
 Airflow must be configured (``papertrend.airflow_home``) before this module's
 functions are called; they import it lazily.
@@ -35,6 +35,13 @@ from typing import Any
 REASON_LOGGER = "papertrend.dags"
 LAKE_URI = "file:///papertrend/lake/digest_entries"
 SERVER_START_TIMEOUT = 120
+# Set before airflow is imported. The LocalExecutor forks all its workers at the
+# start of every run (Airflow's default parallelism is 32); the DAGs' tasks run
+# one after another, so two are plenty. Its shutdown is bounded (papertrend.local_executor).
+EXECUTOR_ENV = {
+    "AIRFLOW__CORE__EXECUTOR": "papertrend.local_executor.BoundedLocalExecutor",
+    "AIRFLOW__CORE__PARALLELISM": "2",
+}
 
 
 @dataclass(frozen=True)
