@@ -1,13 +1,18 @@
-"""Airflow's LocalExecutor with a shutdown that cannot wait forever: what `make run` uses.
+"""Airflow's LocalExecutor with a shutdown that cannot hang: what `make run` uses.
 
-``LocalExecutor.end()`` sends each worker its shutdown message and then joins
-them with no time limit, reading their last results only afterwards: a worker
-that never takes its message (stuck, or blocked writing a result nobody reads)
-keeps ``dag.test(use_executor=True)`` from returning at all. Here the workers
-get ``SHUTDOWN_TIMEOUT`` seconds between them while their results keep being
-read; one still alive then is named in a warning and killed. Its task already
-finished (``dag.test()`` ends the executor after the run has ended), so nothing
-of the run is lost but that worker's goodbye.
+``LocalExecutor.end()`` (Airflow 3.3.2) loses a shutdown message in a race:
+it walks its workers and sends one message (``None`` on the shared queue) for
+each worker it finds alive, checking each just before its send. An idle worker
+takes the first message at once and exits; when the walk reaches that worker it
+is no longer alive and gets no message of its own, so one message too few is
+sent, the last waiting worker never gets one, and ``end()``'s ``join()`` with no
+time limit waits for it forever (seen: ``make run`` stuck for 20 minutes in
+``end()``, one worker blocked reading the empty queue, its 31 siblings gone).
+
+Here the live workers are counted first and that many messages sent, so every
+worker gets one; the joins share ``SHUTDOWN_TIMEOUT`` seconds while results keep
+being read, and a worker still alive then is named in a warning and killed
+(its task had ended: ``dag.test()`` ends the executor after the run).
 
 Configured by ``papertrend.local_runs.EXECUTOR_ENV``; imported by Airflow only.
 """
@@ -23,6 +28,8 @@ SHUTDOWN_TIMEOUT = 120.0
 
 class BoundedLocalExecutor(LocalExecutor):
     def end(self) -> None:
+        # Count, then send: a worker that takes a message and exits during the
+        # sends must not lower the count (see the module docstring).
         alive = [proc for proc in self.workers.values() if proc.is_alive()]
         for _ in alive:
             self.activity_queue.put(None)
