@@ -47,7 +47,8 @@ airflow: install
 	scripts/airflow_local.sh
 
 # Superset (docker-compose's versions, in its own .venv-superset) natively against
-# a serving file built from the samples; tests/bi runs the same check.
+# a serving file built from the samples; tests/bi/test_superset.py runs the same
+# SQL Lab check (scripts/superset/query_marts.py) on its own Superset.
 superset-check: install
 	scripts/superset_check.sh
 
