@@ -24,8 +24,9 @@ $(INSTALLED): requirements.txt pyproject.toml
 run: install
 	$(BIN)/python scripts/run_sample_pipeline.py
 
-# PYTEST_ARGS="-n 2 --dist loadfile" runs the files on both cores (pytest-xdist): about
-# half the time, but see the README (an Airflow LocalExecutor shutdown hang seen once).
+# The test files on both cores (pytest-xdist, one Airflow home per worker; slowest
+# files first: tests/conftest.py). PYTEST_ARGS= (empty) runs them one after another.
+PYTEST_ARGS ?= -n 2 --dist loadfile --no-loadscope-reorder
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -46,7 +47,8 @@ airflow: install
 	scripts/airflow_local.sh
 
 # Superset (docker-compose's versions, in its own .venv-superset) natively against
-# a serving file built from the samples; tests/bi runs the same check.
+# a serving file built from the samples; tests/bi/test_superset.py runs the same
+# SQL Lab check (scripts/superset/query_marts.py) on its own Superset.
 superset-check: install
 	scripts/superset_check.sh
 

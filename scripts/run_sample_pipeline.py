@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from papertrend.airflow_home import local_airflow_env
+from papertrend.local_runs import EXECUTOR_ENV
 from papertrend.settings import PROJECT_ROOT, SAMPLES_DIR, get_settings
 
 AIRFLOW_HOME = Path(os.environ.get("PAPERTREND_AIRFLOW_HOME", PROJECT_ROOT / "airflow_home")).resolve()
@@ -35,7 +36,7 @@ OUTPUT_LOG = AIRFLOW_HOME / "logs" / "make_run.log"
 
 
 def main() -> int:
-    os.environ.update(local_airflow_env(AIRFLOW_HOME))
+    os.environ.update(local_airflow_env(AIRFLOW_HOME), **EXECUTOR_ENV)
     OUTPUT_LOG.parent.mkdir(parents=True, exist_ok=True)
     with output_to(OUTPUT_LOG) as terminal:
         return run(terminal)

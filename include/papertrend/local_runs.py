@@ -8,8 +8,8 @@ scheduled one does: ``dag.test(use_executor=True)`` hands it to a
 LocalExecutor worker, where Airflow's supervisor runs it in a subprocess and
 writes its log under ``[logging] base_log_folder`` by the log filename
 template, the very file the UI's log reader opens. The workers report to an
-Execution API served from this process on a free loopback port while the runs
-last (:func:`execution_api`). Each run's start is then set to the wall clock.
+Execution API that a child process serves on a free loopback port while the
+runs last (:func:`execution_api`). Each run's start is then set to the wall clock.
 
 Airflow must be configured (``papertrend.airflow_home``) before this module's
 functions are called; they import it lazily.
@@ -17,10 +17,13 @@ functions are called; they import it lazily.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import socket
-import threading
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +34,14 @@ from typing import Any
 # What the DAG tasks' own reasons are logged under (papertrend.task_outcomes).
 REASON_LOGGER = "papertrend.dags"
 LAKE_URI = "file:///papertrend/lake/digest_entries"
+SERVER_START_TIMEOUT = 120
+# Set before airflow is imported. The LocalExecutor forks all its workers at the
+# start of every run (Airflow's default parallelism is 32); the DAGs' tasks run
+# one after another, so two are plenty. Its shutdown is bounded (papertrend.local_executor).
+EXECUTOR_ENV = {
+    "AIRFLOW__CORE__EXECUTOR": "papertrend.local_executor.BoundedLocalExecutor",
+    "AIRFLOW__CORE__PARALLELISM": "2",
+}
 
 
 @dataclass(frozen=True)
@@ -58,34 +69,59 @@ class RunResult:
 @contextmanager
 def execution_api() -> Iterator[str]:
     """Serve Airflow's Execution API (what task workers report to) on
-    127.0.0.1:<free port> in a thread of this process; yields its URL."""
-    import uvicorn
+    127.0.0.1:<free port> from a child process; yields its URL.
 
-    from airflow.api_fastapi.app import create_app
+    A child process, not a thread: the LocalExecutor forks its workers from this
+    process, and a fork copies every lock in the state other threads hold it in.
+    A server thread that was writing a log line at that moment left the worker a
+    log lock that nobody will release; the worker hung on its first log call,
+    never read its shutdown message, and ``LocalExecutor.end()`` waited for it
+    forever. With the server elsewhere, this process forks with one thread.
+    """
     from airflow.configuration import conf
 
-    # The workers' tokens are signed and checked with this secret. A throwaway
-    # one for this process, unless the Airflow home configures its own.
+    # The workers' tokens are signed here and checked by the server with this
+    # secret: a throwaway one for both (through the environment the child
+    # inherits), unless the Airflow home configures its own.
     if not conf.get("api_auth", "jwt_secret", fallback=""):
-        conf.set("api_auth", "jwt_secret", secrets.token_urlsafe(64))
+        os.environ["AIRFLOW__API_AUTH__JWT_SECRET"] = secrets.token_urlsafe(64)
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
     url = f"http://127.0.0.1:{listener.getsockname()[1]}/execution/"
     conf.set("core", "execution_api_server_url", url)
 
-    server = uvicorn.Server(uvicorn.Config(create_app(apps="execution"), log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "papertrend.execution_api_server", str(listener.fileno())],
+        pass_fds=[listener.fileno()],
+    )
     try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("the Execution API did not start; see the log")
-            thread.join(0.05)
+        _wait_until_healthy(server, url, timeout=SERVER_START_TIMEOUT)
         yield url
     finally:
-        server.should_exit = True
-        thread.join(10)
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(10)
         listener.close()
+
+
+def _wait_until_healthy(server: subprocess.Popen, url: str, timeout: float) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the Execution API exited with {server.returncode}; see the log")
+        try:
+            if requests.get(url + "health", timeout=2).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the Execution API did not answer on {url} within {timeout} s")
 
 
 def run_dag(dag, logical_date: datetime, conf: dict | None = None) -> RunResult:
