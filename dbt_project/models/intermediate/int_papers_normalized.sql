@@ -34,7 +34,8 @@ changed_papers as (
     {{ where_changed_since_last_load({'paper_id': 'entry_sets.paper_id', 'entries_fingerprint': 'entry_sets.entries_fingerprint'}) }}
 ),
 
-entries as (
+-- read again by each consumer (a scan), not materialized: it holds every abstract
+entries as not materialized (
     select
         entries.*,
         changed_papers.entries_fingerprint,
@@ -43,15 +44,19 @@ entries as (
     inner join changed_papers using (paper_id)
 ),
 
+-- The aggregates below keep only small values per paper (keys, ids, links): the
+-- title and abstract of the latest entry are joined back afterwards. Within the
+-- build's memory_limit, an aggregate holding every abstract of three years of
+-- papers (arg_max of a struct, string_agg of the distinct abstracts) runs out of memory.
 per_paper as (
     select
         paper_id,
         any_value(entries_fingerprint) as entries_fingerprint,
         -- latest day first; on the same day the richer format, the later ingest, the better position
         arg_max(
-            struct_pack(title, title_normalized, abstract_raw),
+            entry_id,
             struct_pack(digest_date, source_preference := -source_rank, ingested_at, position_preference := -digest_position, entry_id)
-        ) as latest,
+        ) as latest_entry_id,
         -- the precedence source first, then the latest day, then the later ingest
         arg_max(arxiv_id, struct_pack(source_preference := -source_rank, digest_date, ingested_at))
             filter (where arxiv_id is not null) as arxiv_id,
@@ -62,11 +67,36 @@ per_paper as (
         arg_max(project_page, struct_pack(source_preference := -source_rank, digest_date, ingested_at))
             filter (where project_page is not null) as project_page,
         list(distinct github_repo order by github_repo) filter (where github_repo is not null) as github_repos_seen,
-        list(distinct project_page order by project_page) filter (where project_page is not null) as project_pages_seen,
-        -- Lake abstracts have their whitespace collapsed, so a newline can separate them.
-        string_agg(distinct abstract_raw, chr(10) order by abstract_raw) as abstracts_seen
+        list(distinct project_page order by project_page) filter (where project_page is not null) as project_pages_seen
     from entries
     group by paper_id
+),
+
+-- Most papers were published with one abstract: only the others aggregate theirs
+-- (hashes compared, so no aggregate holds the text of every abstract)
+papers_with_several_abstracts as (
+    select paper_id
+    from entries
+    group by paper_id
+    having min(hash(abstract_raw)) <> max(hash(abstract_raw))
+),
+
+several_abstracts as (
+    -- Lake abstracts have their whitespace collapsed, so a newline can separate them.
+    select paper_id, array_to_string(list_sort(list(distinct abstract_raw)), chr(10)) as abstracts_seen
+    from entries
+    where paper_id in (select paper_id from papers_with_several_abstracts)
+    group by paper_id
+),
+
+papers as (
+    select
+        per_paper.*,
+        struct_pack(latest.title, latest.title_normalized, latest.abstract_raw) as latest,
+        coalesce(several_abstracts.abstracts_seen, latest.abstract_raw) as abstracts_seen
+    from per_paper
+    inner join entries as latest on latest.entry_id = per_paper.latest_entry_id and latest.paper_id = per_paper.paper_id
+    left join several_abstracts on several_abstracts.paper_id = per_paper.paper_id
 )
 
 select
@@ -87,4 +117,4 @@ select
     abstracts_seen,
     entries_fingerprint,
     {{ surrogate_key(['latest.title', 'latest.abstract_raw', 'abstracts_seen', 'github_repos_seen', 'project_pages_seen']) }} as content_hash
-from per_paper
+from papers
