@@ -116,7 +116,8 @@ documents as materialized (
 ),
 
 phrase_hits as materialized (
-    select *, token_index + len(phrase_tokens) - 1 as last_token_index
+    -- the phrase's length, not its token list, travels on: millions of rows at three years
+    select * exclude (phrase_tokens), len(phrase_tokens) as phrase_length, token_index + len(phrase_tokens) - 1 as last_token_index
     from ({{ phrase_occurrences('documents', 'phrases') }})
 ),
 
@@ -156,13 +157,13 @@ outermost_term_occurrences as (
     select inner_term.*
     from unmasked_term_occurrences as inner_term
     -- only a phrase can hold another term: the one-word occurrences (most) stay out of the hash table
-    anti join (select * from unmasked_term_occurrences where len(phrase_tokens) > 1) as outer_term
+    anti join (select * from unmasked_term_occurrences where phrase_length > 1) as outer_term
         on outer_term.paper_id = inner_term.paper_id
             and outer_term.field = inner_term.field
             and outer_term.topic_id = inner_term.topic_id
             and outer_term.token_index <= inner_term.token_index
             and outer_term.last_token_index >= inner_term.last_token_index
-            and len(outer_term.phrase_tokens) > len(inner_term.phrase_tokens)
+            and outer_term.phrase_length > inner_term.phrase_length
 ),
 
 -- a title hit after the title's means connective counts as an abstract hit;
@@ -183,7 +184,7 @@ term_scores as (
         term,
         is_strong,
         (case when is_strong then 1.0 else {{ weak_term_weight }} end)
-        * (1 + 0.5 * (len(any_value(phrase_tokens)) - 1))
+        * (1 + 0.5 * (any_value(phrase_length) - 1))
         * (
             {{ title_weight }} * max(case when field = 'title' and not in_means_clause then 1 else 0 end)
             + least(count(*) filter (where field = 'abstract' or in_means_clause), 1)
