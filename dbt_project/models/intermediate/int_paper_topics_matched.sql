@@ -36,7 +36,10 @@
   strong evidence gets the catch-all topic. Secondary topics are kept only
   with a score of at least topic_min_secondary_score and at least
   topic_min_secondary_share of the primary's, at most topic_max_secondary of
-  them: weaker matches are noise and never reach paper_topics.
+  them: weaker matches are noise and never reach paper_topics. A broader topic
+  (broader_topic_id in the seed: generative modelling above image, video, 3D
+  and language diffusion; reinforcement learning above RL post-training of
+  LLMs) is dropped as a secondary when a narrower topic it holds is kept.
 
   Incremental on content: a paper is matched again when its text, the
   taxonomy, the masks, the scoring variables or the matcher's code (this
@@ -62,7 +65,7 @@ with taxonomy as (
 
 taxonomy_version as (
     select md5(concat_ws(';',
-        (select string_agg(concat_ws('|', topic_id, strong_terms, weak_terms, priority, weight, is_domain, is_catch_all), ';' order by topic_id) from taxonomy),
+        (select string_agg(concat_ws('|', topic_id, strong_terms, weak_terms, priority, weight, broader_topic_id, is_domain, is_catch_all), ';' order by topic_id) from taxonomy),
         (select string_agg(phrase, '|' order by phrase) from {{ ref('topic_term_masks') }}),
         '{{ title_weight }}|{{ weak_term_weight }}|{{ term_decay }}|{{ min_secondary_score }}|{{ min_secondary_share }}|{{ max_secondary }}',
         -- the matcher's own code: a new rule or tokenizer re-matches every paper
@@ -227,7 +230,7 @@ ranked as (
     inner join taxonomy using (topic_id)
 ),
 
-kept as (
+kept_by_score as (
     select ranked.paper_id, ranked.topic_id, ranked.score, ranked.matched_terms, ranked.topic_rank = 1 as is_primary
     from ranked
     inner join (select paper_id, score as primary_score from ranked where topic_rank = 1) as primaries using (paper_id)
@@ -236,6 +239,21 @@ kept as (
             ranked.topic_rank <= 1 + {{ max_secondary }}
             and ranked.score >= {{ min_secondary_score }}
             and ranked.score >= {{ min_secondary_share }} * primaries.primary_score
+        )
+),
+
+-- a broader topic is not a secondary beside a narrower one it holds: an image
+-- generation paper's diffusion model is its means, not a second subject
+kept as (
+    select kept_by_score.*
+    from kept_by_score
+    where kept_by_score.is_primary
+        or not exists (
+            select 1
+            from kept_by_score as narrower
+            inner join taxonomy on taxonomy.topic_id = narrower.topic_id
+            where narrower.paper_id = kept_by_score.paper_id
+                and taxonomy.broader_topic_id = kept_by_score.topic_id
         )
 ),
 
