@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 PRIMARY_ACCURACY_FLOOR = 0.78
 ASSIGNED_PRECISION_FLOOR = 0.72
 GENUINE_RECALL_FLOOR = 0.68
-KIND_ACCURACY_FLOOR = 0.76
+KIND_ACCURACY_FLOOR = 0.82
 
 
 @pytest.fixture(scope="module")
