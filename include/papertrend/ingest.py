@@ -115,6 +115,10 @@ class _Batch:
     # Row counts of text digests staged so far in this batch, by day (for the volume check).
     text_rows: dict[date, int] = field(default_factory=dict)
     lake_text_rows: dict[Path, int | None] = field(default_factory=dict)
+    # The lake's partitions when the batch began, newest first (for the volume check): listed
+    # once, not once per dump (a backfill of 1,095 days listed the lake 1,095 times). The
+    # partitions this batch promotes later hold the text digests of text_rows.
+    lake_partitions: list[tuple[date, Path]] | None = None
 
 
 Validator = Callable[[list[Path]], list]
@@ -448,11 +452,9 @@ def _row_count_drop(settings: Settings, batch: _Batch, day: date, row_count: int
     partition included, so a truncated dump cannot replace a complete one)."""
     history: dict[date, int] = {}
     scanned = 0
-    for partition in sorted(settings.digest_entries_dir.glob("digest_date=*"), reverse=True):
-        try:
-            partition_day = lake.partition_date(partition)
-        except ValueError:
-            continue
+    if batch.lake_partitions is None:
+        batch.lake_partitions = _lake_partitions_newest_first(settings)
+    for partition_day, partition in batch.lake_partitions:
         if partition_day > day:
             continue
         if len(history) >= ROW_COUNT_HISTORY_DAYS or scanned >= ROW_COUNT_SCAN_LIMIT:
@@ -476,6 +478,16 @@ def _row_count_drop(settings: Settings, batch: _Batch, day: date, row_count: int
         f"{len(recent)} text digests ({recent[-1][0]} to {recent[0][0]}): a truncated dump? "
         "If the day really was this small: papertrend ingest --accept-row-count-drop",
     )
+
+
+def _lake_partitions_newest_first(settings: Settings) -> list[tuple[date, Path]]:
+    partitions = []
+    for partition in sorted(settings.digest_entries_dir.glob("digest_date=*"), reverse=True):
+        try:
+            partitions.append((lake.partition_date(partition), partition))
+        except ValueError:
+            continue
+    return partitions
 
 
 def crash_rejection(source_uri: str, rule: str, error: BaseException) -> DumpRejected:

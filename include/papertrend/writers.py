@@ -25,6 +25,7 @@ import fcntl
 import logging
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +45,12 @@ EXIT_LOCKED = 75
 # backfill takes the lock once for its ingest and its build, which take it
 # again. flock is per open file, so a second open() here would lock us out.
 _held: dict[Path, int] = {}
+# The descriptor of each lock file this process opened (for writer_child_process).
+_held_fds: dict[Path, int] = {}
+
+# Names the lock file descriptor a writer hands to a child process it starts
+# (writer_child_process): the child shares the parent's open file, which holds the flock.
+INHERITED_LOCK_FD_ENV = "PAPERTREND_WRITER_LOCK_FD"
 
 
 class DataRootLocked(Exception):
@@ -55,6 +62,10 @@ def exclusive_writer(settings: Settings) -> Iterator[None]:
     """Hold the data root's writer lock for the ``with`` block (re-entrant in
     one process); the first entry also recovers what a killed writer left."""
     lock_path = settings.data_dir / LOCK_FILE_NAME
+    if lock_path not in _held and _holds_inherited_lock(lock_path):
+        # A writer's child (writer_child_process): its parent holds the lock, has
+        # recovered and pulled, and pushes when it is done.
+        _held[lock_path] = 0
     if lock_path in _held:
         _held[lock_path] += 1
         try:
@@ -78,6 +89,7 @@ def exclusive_writer(settings: Settings) -> Iterator[None]:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{_who_am_i()}\n".encode(), 0)
         _held[lock_path] = 1
+        _held_fds[lock_path] = fd
         try:
             # An object-store data root: the lock in the store too (machines share
             # no flock), then work on this machine's copy of what the store holds and
@@ -93,9 +105,36 @@ def exclusive_writer(settings: Settings) -> Iterator[None]:
                     object_store.push(settings)
         finally:
             del _held[lock_path]
+            del _held_fds[lock_path]
             os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # releases the flock
+
+
+def writer_child_process(settings: Settings, command: list[str]) -> int:
+    """Run ``command`` holding this writer's lock (which the caller holds), and return its
+    exit status. The child inherits the lock file's open descriptor, so its own
+    exclusive_writer holds the same flock; its memory is gone when it exits (a
+    backfill ingests in a child, and builds without the ingest's imports and heap)."""
+    lock_path = settings.data_dir / LOCK_FILE_NAME
+    fd = _held_fds[lock_path]
+    environment = {**os.environ, INHERITED_LOCK_FD_ENV: str(fd)}
+    return subprocess.run(command, env=environment, pass_fds=(fd,), check=False).returncode
+
+
+def _holds_inherited_lock(lock_path: Path) -> bool:
+    """Whether the parent handed this process the open lock file of ``lock_path``, holding its flock."""
+    try:
+        fd = int(os.environ[INHERITED_LOCK_FD_ENV])
+        handed, lock = os.fstat(fd), os.stat(lock_path)
+        if (handed.st_dev, handed.st_ino) != (lock.st_dev, lock.st_ino):
+            return False
+        # The same open file description as the holder's: this cannot block, and
+        # fails if the descriptor is another open of the file (then some other writer holds it).
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except (KeyError, ValueError, OSError):
+        return False
 
 
 def _who_am_i() -> str:

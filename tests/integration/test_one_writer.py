@@ -3,8 +3,18 @@ first held inside its run, the second refused with one line naming the first."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from papertrend.landing.ledger import read_ledger
-from papertrend.writers import EXIT_LOCKED
+from papertrend.writers import (
+    EXIT_LOCKED,
+    INHERITED_LOCK_FD_ENV,
+    LOCK_FILE_NAME,
+    exclusive_writer,
+    writer_child_process,
+)
 from tests.conftest import HF_API_SAMPLE, TEXT_SAMPLE
 from tests.integration.interrupted import run_cli, start_paused
 
@@ -49,6 +59,41 @@ def test_a_killed_writer_leaves_no_lock_behind(data_root, tmp_path):
 
     assert after.returncode == 0, after.stderr
     assert after.stdout.startswith("landed")
+
+
+# A writer as a child process: exits 0 when it holds the data root, EXIT_LOCKED when refused.
+CHILD_WRITER = f"""
+import sys
+from papertrend.settings import get_settings
+from papertrend.writers import DataRootLocked, exclusive_writer
+try:
+    with exclusive_writer(get_settings()):
+        sys.exit(0)
+except DataRootLocked:
+    sys.exit({EXIT_LOCKED})
+"""
+
+
+def test_a_writers_child_process_writes_under_its_lock_and_no_other_process_does(data_root):
+    """A backfill ingests in a child process (papertrend.cli._backfill): the child
+    shares its parent's open lock file, so it writes while the parent holds the
+    lock. A process that is not that child is refused, whatever it claims."""
+    with exclusive_writer(data_root):
+        assert writer_child_process(data_root, [sys.executable, "-c", CHILD_WRITER]) == 0
+        # Claiming a descriptor it opened itself: another open file, which flock refuses.
+        lock_fd = os.open(data_root.data_dir / LOCK_FILE_NAME, os.O_RDWR)
+        try:
+            claimed = subprocess.run(
+                [sys.executable, "-c", CHILD_WRITER], pass_fds=(lock_fd,), timeout=120,
+                env={**os.environ, INHERITED_LOCK_FD_ENV: str(lock_fd)},
+            )
+        finally:
+            os.close(lock_fd)
+        # Claiming a descriptor it never got.
+        unclaimed = subprocess.run(
+            [sys.executable, "-c", CHILD_WRITER], timeout=120, env={**os.environ, INHERITED_LOCK_FD_ENV: "0"}
+        )
+    assert (claimed.returncode, unclaimed.returncode) == (EXIT_LOCKED, EXIT_LOCKED)
 
 
 def test_the_writer_pool_exists_with_one_slot(airflow_db):
