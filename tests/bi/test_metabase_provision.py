@@ -230,3 +230,39 @@ def test_a_series_limit_keeps_the_series_with_the_highest_values(tmp_path, sampl
     params = {"row_limit": 10000}
     bundle._apply_limits(params, query)
     assert params == {"row_limit": 10000, "limit": 2}
+
+
+def test_an_aggregated_chart_sums_its_rows_per_x_and_series_in_metabase(tmp_path, samples_warehouse: Settings):
+    """`-- aggregate: sum`: the query file keeps a row per digest day (the Superset dashboard's
+    date filter narrows them); the Metabase card, which has no filter, gets one row per bar segment."""
+    import duckdb
+
+    query = provision.parse_query_file(
+        write(
+            tmp_path,
+            "kinds.sql",
+            "-- title: Kinds\n-- chart: stacked bar\n-- x: topic_name\n-- y: papers\n-- series: paper_kind\n"
+            "-- aggregate: sum\n"
+            "select appearances.digest_date, topics.topic_name, papers.paper_kind, count(*) as papers\n"
+            "from digest_appearances as appearances inner join papers using (paper_id)\n"
+            "inner join topics on topics.topic_id = papers.primary_topic_id group by all",
+        )
+    )
+    with duckdb.connect(str(samples_warehouse.serving_db_path), read_only=True) as con:
+        by_day = con.sql(query.sql).fetchall()
+        card = con.sql(query.limited_sql).fetchall()
+    summed: dict[tuple[str, str], int] = {}
+    for _, topic, kind, papers in by_day:
+        summed[(topic, kind)] = summed.get((topic, kind), 0) + papers
+    assert len(by_day) > len(summed), "the samples have no topic and kind on two digest days"
+    assert {(topic, kind): papers for topic, kind, papers in card} == summed
+    assert len(card) == len(summed)
+
+
+def test_an_unknown_aggregate_is_refused(tmp_path):
+    query = provision.parse_query_file(
+        write(tmp_path, "x.sql", "-- title: X\n-- chart: bar\n-- x: a\n-- y: b\n-- aggregate: median\nselect 1 as a, 2 as b")
+    )
+    with pytest.raises(ValueError, match="median"):
+        query.limited_sql
+
