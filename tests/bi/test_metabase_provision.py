@@ -266,3 +266,37 @@ def test_an_unknown_aggregate_is_refused(tmp_path):
     with pytest.raises(ValueError, match="median"):
         query.limited_sql
 
+
+def test_the_paper_kinds_card_counts_the_recent_papers_of_the_top_topics_by_kind(queries, samples_warehouse: Settings):
+    """'What kinds of papers trend, by topic' in Metabase: a stacked bar per topic (the ten with the
+    most papers first seen in the last 30 digest days), a segment per kind, counted from the marts."""
+    import duckdb
+
+    query = next(query for query in queries if query.slug == "08_paper_kinds_by_topic")
+    card = provision.card_payload(query, database_id=1)
+    assert card["display"] == "bar"
+    assert card["visualization_settings"] == {
+        "graph.dimensions": ["topic_name", "paper_kind"],
+        "graph.metrics": ["papers"],
+        "stackable.stack_type": "stacked",
+    }
+    with duckdb.connect(str(samples_warehouse.serving_db_path), read_only=True) as con:
+        drawn = con.sql(card["dataset_query"]["native"]["query"]).fetchall()
+        papers = con.sql(
+            """
+            with last_days as (select distinct digest_date from digest_appearances order by digest_date desc limit 30)
+            select topics.topic_name, papers.paper_kind
+            from papers inner join topics on topics.topic_id = papers.primary_topic_id
+            where papers.first_seen_date in (select digest_date from last_days)
+            """
+        ).fetchall()
+    per_topic: dict[str, int] = {}
+    per_segment: dict[tuple[str, str], int] = {}
+    for topic, kind in papers:
+        per_topic[topic] = per_topic.get(topic, 0) + 1
+        per_segment[(topic, kind)] = per_segment.get((topic, kind), 0) + 1
+    top = sorted(per_topic, key=lambda topic: (-per_topic[topic], topic))[:10]
+    assert {(topic, kind): count for topic, kind, count in drawn} == {
+        key: count for key, count in per_segment.items() if key[0] in top
+    }
+    assert len(drawn) == len({(topic, kind) for topic, kind, _ in drawn}), "one row per bar segment"
