@@ -300,3 +300,4 @@ def test_the_paper_kinds_card_counts_the_recent_papers_of_the_top_topics_by_kind
         key: count for key, count in per_segment.items() if key[0] in top
     }
     assert len(drawn) == len({(topic, kind) for topic, kind, _ in drawn}), "one row per bar segment"
+    assert list(dict.fromkeys(topic for topic, _, _ in drawn)) == top, "the biggest bar first"

@@ -96,9 +96,16 @@ class Query:
         summed per x and series (`-- aggregate: sum`), with its row or series limit."""
         sql = self.sql.rstrip().rstrip(";")
         if self.aggregate:
-            keys = ", ".join(_columns(self.header.get("x")) + _columns(self.header.get("series")))
-            sums = ", ".join(f"sum({y}) as {y}" for y in _columns(self.header.get("y")))
-            sql = f"with chart_rows as (\n{sql}\n)\nselect {keys}, {sums}\nfrom chart_rows\ngroup by {keys}\norder by {keys}"
+            x = _columns(self.header.get("x"))[0]
+            keys = ", ".join([x] + _columns(self.header.get("series")))
+            ys = _columns(self.header.get("y"))
+            sums = ", ".join(f"sum({y}) as {y}" for y in ys)
+            # the bars in the order Superset sorts them: the biggest total first
+            bar_total = " + ".join(f"sum(sum({y})) over (partition by {x})" for y in ys)
+            sql = (
+                f"with chart_rows as (\n{sql}\n)\nselect {keys}, {sums}\nfrom chart_rows\n"
+                f"group by {keys}\norder by {bar_total} desc, {keys}"
+            )
         if self.row_limit is not None:
             sql = f"{sql}\nlimit {self.row_limit}"
         if self.series_limit is not None:
