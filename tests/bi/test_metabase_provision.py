@@ -230,3 +230,74 @@ def test_a_series_limit_keeps_the_series_with_the_highest_values(tmp_path, sampl
     params = {"row_limit": 10000}
     bundle._apply_limits(params, query)
     assert params == {"row_limit": 10000, "limit": 2}
+
+
+def test_an_aggregated_chart_sums_its_rows_per_x_and_series_in_metabase(tmp_path, samples_warehouse: Settings):
+    """`-- aggregate: sum`: the query file keeps a row per digest day (the Superset dashboard's
+    date filter narrows them); the Metabase card, which has no filter, gets one row per bar segment."""
+    import duckdb
+
+    query = provision.parse_query_file(
+        write(
+            tmp_path,
+            "kinds.sql",
+            "-- title: Kinds\n-- chart: stacked bar\n-- x: topic_name\n-- y: papers\n-- series: paper_kind\n"
+            "-- aggregate: sum\n"
+            "select appearances.digest_date, topics.topic_name, papers.paper_kind, count(*) as papers\n"
+            "from digest_appearances as appearances inner join papers using (paper_id)\n"
+            "inner join topics on topics.topic_id = papers.primary_topic_id group by all",
+        )
+    )
+    with duckdb.connect(str(samples_warehouse.serving_db_path), read_only=True) as con:
+        by_day = con.sql(query.sql).fetchall()
+        card = con.sql(query.limited_sql).fetchall()
+    summed: dict[tuple[str, str], int] = {}
+    for _, topic, kind, papers in by_day:
+        summed[(topic, kind)] = summed.get((topic, kind), 0) + papers
+    assert len(by_day) > len(summed), "the samples have no topic and kind on two digest days"
+    assert {(topic, kind): papers for topic, kind, papers in card} == summed
+    assert len(card) == len(summed)
+
+
+def test_an_unknown_aggregate_is_refused(tmp_path):
+    query = provision.parse_query_file(
+        write(tmp_path, "x.sql", "-- title: X\n-- chart: bar\n-- x: a\n-- y: b\n-- aggregate: median\nselect 1 as a, 2 as b")
+    )
+    with pytest.raises(ValueError, match="median"):
+        query.limited_sql
+
+
+def test_the_paper_kinds_card_counts_the_recent_papers_of_the_top_topics_by_kind(queries, samples_warehouse: Settings):
+    """'What kinds of papers trend, by topic' in Metabase: a stacked bar per topic (the ten with the
+    most papers first seen in the last 30 digest days), a segment per kind, counted from the marts."""
+    import duckdb
+
+    query = next(query for query in queries if query.slug == "08_paper_kinds_by_topic")
+    card = provision.card_payload(query, database_id=1)
+    assert card["display"] == "bar"
+    assert card["visualization_settings"] == {
+        "graph.dimensions": ["topic_name", "paper_kind"],
+        "graph.metrics": ["papers"],
+        "stackable.stack_type": "stacked",
+    }
+    with duckdb.connect(str(samples_warehouse.serving_db_path), read_only=True) as con:
+        drawn = con.sql(card["dataset_query"]["native"]["query"]).fetchall()
+        papers = con.sql(
+            """
+            with last_days as (select distinct digest_date from digest_appearances order by digest_date desc limit 30)
+            select topics.topic_name, papers.paper_kind
+            from papers inner join topics on topics.topic_id = papers.primary_topic_id
+            where papers.first_seen_date in (select digest_date from last_days)
+            """
+        ).fetchall()
+    per_topic: dict[str, int] = {}
+    per_segment: dict[tuple[str, str], int] = {}
+    for topic, kind in papers:
+        per_topic[topic] = per_topic.get(topic, 0) + 1
+        per_segment[(topic, kind)] = per_segment.get((topic, kind), 0) + 1
+    top = sorted(per_topic, key=lambda topic: (-per_topic[topic], topic))[:10]
+    assert {(topic, kind): count for topic, kind, count in drawn} == {
+        key: count for key, count in per_segment.items() if key[0] in top
+    }
+    assert len(drawn) == len({(topic, kind) for topic, kind, _ in drawn}), "one row per bar segment"
+    assert list(dict.fromkeys(topic for topic, _, _ in drawn)) == top, "the biggest bar first"

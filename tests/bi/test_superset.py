@@ -518,6 +518,45 @@ def test_the_upvotes_chart_draws_the_warehouse_s_upvotes_of_the_most_upvoted_pap
     assert points == {point: value for point, value in expected.items() if point[1] in papers}
 
 
+def kinds_by_topic(rows: list[dict]) -> dict[tuple[str, str], float]:
+    """Papers per (topic, kind), summed over the query file's rows (one per first digest day)."""
+    totals: dict[tuple[str, str], float] = {}
+    for row in rows:
+        key = (row["topic_name"], row["paper_kind"])
+        totals[key] = totals.get(key, 0) + row["papers"]
+    return totals
+
+
+def received_kinds_by_topic(dashboard) -> dict[tuple[str, str], float]:
+    """What the page received for 'What kinds of papers trend, by topic' (pivoted by Superset:
+    one row per topic, one column per kind)."""
+    received = [
+        result
+        for result in dashboard.results_by_columns()
+        if "topic_name" in result.get("colnames", []) and "method" in result["colnames"]
+    ]
+    assert len(received) == 1, f"the page received {len(received)} answers for the paper kinds chart"
+    return {
+        (row["topic_name"], kind): _plain(papers)
+        for row in received[0]["data"]
+        for kind, papers in row.items()
+        if kind != "topic_name" and papers is not None
+    }
+
+
+def test_the_paper_kinds_chart_draws_the_warehouse_s_papers_per_topic_and_kind(superset, dashboard):
+    """'What kinds of papers trend, by topic': a stacked bar per topic whose segments are the
+    papers of each kind first seen in the last 30 digest days, as DuckDB counts them."""
+    query = QUERIES["08_paper_kinds_by_topic"]
+    expected = kinds_by_topic(duckdb_rows(superset.serving_file, query.slug))
+    assert len({topic for topic, _ in expected}) == 10 and len({kind for _, kind in expected}) > 1, expected
+
+    dashboard.open_dashboard()
+    assert received_kinds_by_topic(dashboard) == expected
+    holder = dashboard.page.locator(".dashboard-component-chart-holder", has_text=query.title)
+    assert holder.locator("canvas, svg").count() > 0, "nothing drawn"
+
+
 def _rison_string(value: str) -> str:
     return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
 
@@ -554,6 +593,15 @@ def test_the_topic_filter_narrows_every_paper_not_only_the_overall_top_rows(supe
     table = dashboard.chart_texts(expected=len(QUERIES))["Papers trending longest"]
     assert expected[0]["title"] in table
     assert overall_top[0]["title"] not in table
+
+
+def test_the_topic_filter_narrows_the_paper_kinds_chart_to_that_topic(superset, dashboard):
+    query = QUERIES["08_paper_kinds_by_topic"]
+    expected = kinds_by_topic(duckdb_rows(superset.serving_file, query.slug))
+    topic = min(topic for topic, _ in expected)
+
+    dashboard.open_dashboard(native_filters=topic_filter(topic))
+    assert received_kinds_by_topic(dashboard) == {key: papers for key, papers in expected.items() if key[0] == topic}
 
 
 # --- a publish while Superset runs -----------------------------------------------------

@@ -82,9 +82,30 @@ class Query:
         return int(value) if value else None
 
     @property
+    def aggregate(self) -> str | None:
+        """`-- aggregate: sum`: the rows are finer than the chart (a row per digest day, for the
+        digest date filter) and the chart draws the sum of each y per x and series."""
+        value = self.header.get("aggregate", "").strip().lower()
+        if value and value != "sum":
+            raise ValueError(f"{self.slug}: '-- aggregate: {value}' (only sum is known)")
+        return value or None
+
+    @property
     def limited_sql(self) -> str:
-        """The SQL with the chart's row or series limit, for a tool that runs the SQL as it is (Metabase)."""
+        """The SQL as the chart draws it, for a tool that runs the SQL as it is (Metabase):
+        summed per x and series (`-- aggregate: sum`), with its row or series limit."""
         sql = self.sql.rstrip().rstrip(";")
+        if self.aggregate:
+            x = _columns(self.header.get("x"))[0]
+            keys = ", ".join([x] + _columns(self.header.get("series")))
+            ys = _columns(self.header.get("y"))
+            sums = ", ".join(f"sum({y}) as {y}" for y in ys)
+            # the bars in the order Superset sorts them: the biggest total first
+            bar_total = " + ".join(f"sum(sum({y})) over (partition by {x})" for y in ys)
+            sql = (
+                f"with chart_rows as (\n{sql}\n)\nselect {keys}, {sums}\nfrom chart_rows\n"
+                f"group by {keys}\norder by {bar_total} desc, {keys}"
+            )
         if self.row_limit is not None:
             sql = f"{sql}\nlimit {self.row_limit}"
         if self.series_limit is not None:
