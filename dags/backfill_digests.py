@@ -62,6 +62,7 @@ def backfill_digests():
 
         from papertrend.ingest import IngestRejected
         from papertrend.pipeline import NothingNew, dumps_between, ingest_batch
+        from papertrend.s3_connection import s3_credentials
         from papertrend.sources.connection import http_base_url
         from papertrend.task_outcomes import fail, skip
 
@@ -70,8 +71,9 @@ def backfill_digests():
         if not dumps:
             skip(f"no dumps in the inbox (or from the HTTP source) for {first_day}..{last_day}")
         try:
-            # No single date: each dump's date comes from its own name or `date` field.
-            return ingest_batch(dumps, None)
+            with s3_credentials():
+                # No single date: each dump's date comes from its own name or `date` field.
+                return ingest_batch(dumps, None)
         except NothingNew as nothing_new:
             skip(str(nothing_new))
         except IngestRejected as rejected:  # nothing landed

@@ -52,8 +52,10 @@ def build_warehouse():
     @task(outlets=[WAREHOUSE], pool=WRITER_POOL)
     def build_and_publish() -> dict:
         from papertrend.pipeline import build_and_publish_warehouse
+        from papertrend.s3_connection import s3_credentials
 
-        return build_and_publish_warehouse()
+        with s3_credentials():
+            return build_and_publish_warehouse()
 
     build_and_publish()
 

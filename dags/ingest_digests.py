@@ -139,15 +139,17 @@ def ingest_digests():
 
         from papertrend.ingest import IngestRejected
         from papertrend.pipeline import NothingNew, ingest_batch
+        from papertrend.s3_connection import s3_credentials
         from papertrend.task_outcomes import fail, skip
 
         day = date.fromisoformat(collected["digest_date"])
         try:
-            return ingest_batch(
-                [Path(p) for p in collected["dumps"]], day,
-                refetched={Path(p): date.fromisoformat(d) for p, d in refetched.items()},
-                observed_on=day,
-            )
+            with s3_credentials():
+                return ingest_batch(
+                    [Path(p) for p in collected["dumps"]], day,
+                    refetched={Path(p): date.fromisoformat(d) for p, d in refetched.items()},
+                    observed_on=day,
+                )
         except NothingNew as nothing_new:
             skip(str(nothing_new))
         except IngestRejected as rejected:  # nothing landed: no lake update to announce
