@@ -116,10 +116,17 @@ def reconcile(
     return recorded
 
 
-def read_ledger(ledger_dir: Path) -> pa.Table:
-    """All ledger rows in the order they were recorded."""
-    files = sorted(ledger_dir.glob("*.parquet"))
+def read_ledger(ledger_dir: Path | str) -> pa.Table:
+    """All ledger rows in the order they were recorded. ``ledger_dir`` may also be
+    its object-store URI (``Settings.location``): the store's ledger, which other
+    machines write, rather than this workspace's copy of it."""
+    import pyarrow.fs
+
+    filesystem, base = pyarrow.fs.FileSystem.from_uri(str(ledger_dir)) if "://" in str(ledger_dir) else (None, ledger_dir)
+    selector = pyarrow.fs.FileSelector(str(base), allow_not_found=True)
+    found = (filesystem or pyarrow.fs.LocalFileSystem()).get_file_info(selector)
+    files = sorted(info.path for info in found if info.is_file and info.path.endswith(".parquet"))
     if not files:
         return INGEST_LEDGER_SCHEMA.empty_table()
-    table = pa.concat_tables(pq.read_table(f, schema=INGEST_LEDGER_SCHEMA) for f in files)
+    table = pa.concat_tables(pq.read_table(f, schema=INGEST_LEDGER_SCHEMA, filesystem=filesystem) for f in files)
     return table.sort_by("recorded_at")
