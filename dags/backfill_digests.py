@@ -18,6 +18,9 @@ were all landed before (`unchanged`) is skipped: nothing is announced, so no
 warehouse build is triggered. `ingest_range` runs in the `papertrend_writer`
 pool (one slot) with every other task that writes the data root, so a backfill
 and a daily ingest take turns (`max_active_runs` only separates runs of one DAG).
+
+On an `s3://` data root, `ingest_range` takes the store's endpoint and credentials from the
+`papertrend_s3` connection when it exists, else from the `AWS_*` variables.
 """
 
 from __future__ import annotations

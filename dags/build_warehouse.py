@@ -16,6 +16,9 @@ publishes nothing: readers keep the previous warehouse.
 One dbt invocation for the whole project, not a task per model: DuckDB allows a
 single writer, so per-model tasks would fight over the file. It runs in the
 `papertrend_writer` pool (one slot), so it never overlaps an ingest.
+
+On an `s3://` data root, `build_and_publish` takes the store's endpoint and credentials from the
+`papertrend_s3` connection when it exists, else from the `AWS_*` variables.
 """
 
 from __future__ import annotations

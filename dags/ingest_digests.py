@@ -36,6 +36,9 @@ reobserved dump updates the `papertrend_lake` asset, which
 triggers `build_warehouse`. One run at a time: the lake has a single writer;
 `land` runs in the `papertrend_writer` pool (one slot), shared with the other
 DAGs' writing tasks. Every skip or failure states its reason in the task log.
+
+On an `s3://` data root, `land` takes the store's endpoint and credentials from the
+`papertrend_s3` connection when it exists, else from the `AWS_*` variables.
 """
 
 from __future__ import annotations
