@@ -128,8 +128,7 @@ def celery_pipeline(s3, broker_url, tmp_path_factory) -> CeleryRun:
     # Both start at once: the tasks wait in Redis until the worker takes them.
     with worker_log.open("w") as log, pipeline_out.open("w") as out:
         worker = subprocess.Popen(
-            [str(Path(sys.executable).parent / "airflow"), "celery", "worker", "--concurrency", "1",
-             "--skip-serve-logs", "--celery-hostname", "papertrend-test-worker@%h"],
+            [str(Path(sys.executable).parent / "airflow"), "celery", "worker", "--concurrency", "1", "--skip-serve-logs"],
             env=worker_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         pipeline = subprocess.Popen(

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from papertrend.landing.files import write_atomically
 from papertrend.schema import INGEST_LEDGER_SCHEMA, LEDGER_STATUSES
+from papertrend.settings import OBJECT_STORE_SCHEMES
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,12 @@ def read_ledger(ledger_dir: Path | str) -> pa.Table:
     machines write, rather than this workspace's copy of it."""
     import pyarrow.fs
 
-    filesystem, base = pyarrow.fs.FileSystem.from_uri(str(ledger_dir)) if "://" in str(ledger_dir) else (None, ledger_dir)
-    selector = pyarrow.fs.FileSelector(str(base), allow_not_found=True)
-    found = (filesystem or pyarrow.fs.LocalFileSystem()).get_file_info(selector)
+    location = str(ledger_dir)
+    if location.startswith(OBJECT_STORE_SCHEMES):
+        filesystem, location = pyarrow.fs.FileSystem.from_uri(location)
+    else:
+        filesystem = pyarrow.fs.LocalFileSystem()
+    found = filesystem.get_file_info(pyarrow.fs.FileSelector(location, allow_not_found=True))
     files = sorted(info.path for info in found if info.is_file and info.path.endswith(".parquet"))
     if not files:
         return INGEST_LEDGER_SCHEMA.empty_table()
