@@ -18,6 +18,9 @@ were all landed before (`unchanged`) is skipped: nothing is announced, so no
 warehouse build is triggered. `ingest_range` runs in the `papertrend_writer`
 pool (one slot) with every other task that writes the data root, so a backfill
 and a daily ingest take turns (`max_active_runs` only separates runs of one DAG).
+
+On an `s3://` data root, `ingest_range` takes the store's endpoint and credentials from the
+`papertrend_s3` connection when it exists, else from the `AWS_*` variables.
 """
 
 from __future__ import annotations
@@ -62,6 +65,7 @@ def backfill_digests():
 
         from papertrend.ingest import IngestRejected
         from papertrend.pipeline import NothingNew, dumps_between, ingest_batch
+        from papertrend.s3_connection import s3_credentials
         from papertrend.sources.connection import http_base_url
         from papertrend.task_outcomes import fail, skip
 
@@ -70,8 +74,9 @@ def backfill_digests():
         if not dumps:
             skip(f"no dumps in the inbox (or from the HTTP source) for {first_day}..{last_day}")
         try:
-            # No single date: each dump's date comes from its own name or `date` field.
-            return ingest_batch(dumps, None)
+            with s3_credentials():
+                # No single date: each dump's date comes from its own name or `date` field.
+                return ingest_batch(dumps, None)
         except NothingNew as nothing_new:
             skip(str(nothing_new))
         except IngestRejected as rejected:  # nothing landed

@@ -16,6 +16,9 @@ publishes nothing: readers keep the previous warehouse.
 One dbt invocation for the whole project, not a task per model: DuckDB allows a
 single writer, so per-model tasks would fight over the file. It runs in the
 `papertrend_writer` pool (one slot), so it never overlaps an ingest.
+
+On an `s3://` data root, `build_and_publish` takes the store's endpoint and credentials from the
+`papertrend_s3` connection when it exists, else from the `AWS_*` variables.
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ def build_warehouse():
     @task(outlets=[WAREHOUSE], pool=WRITER_POOL)
     def build_and_publish() -> dict:
         from papertrend.pipeline import build_and_publish_warehouse
+        from papertrend.s3_connection import s3_credentials
 
-        return build_and_publish_warehouse()
+        with s3_credentials():
+            return build_and_publish_warehouse()
 
     build_and_publish()
 

@@ -36,6 +36,9 @@ reobserved dump updates the `papertrend_lake` asset, which
 triggers `build_warehouse`. One run at a time: the lake has a single writer;
 `land` runs in the `papertrend_writer` pool (one slot), shared with the other
 DAGs' writing tasks. Every skip or failure states its reason in the task log.
+
+On an `s3://` data root, `land` takes the store's endpoint and credentials from the
+`papertrend_s3` connection when it exists, else from the `AWS_*` variables.
 """
 
 from __future__ import annotations
@@ -139,15 +142,17 @@ def ingest_digests():
 
         from papertrend.ingest import IngestRejected
         from papertrend.pipeline import NothingNew, ingest_batch
+        from papertrend.s3_connection import s3_credentials
         from papertrend.task_outcomes import fail, skip
 
         day = date.fromisoformat(collected["digest_date"])
         try:
-            return ingest_batch(
-                [Path(p) for p in collected["dumps"]], day,
-                refetched={Path(p): date.fromisoformat(d) for p, d in refetched.items()},
-                observed_on=day,
-            )
+            with s3_credentials():
+                return ingest_batch(
+                    [Path(p) for p in collected["dumps"]], day,
+                    refetched={Path(p): date.fromisoformat(d) for p, d in refetched.items()},
+                    observed_on=day,
+                )
         except NothingNew as nothing_new:
             skip(str(nothing_new))
         except IngestRejected as rejected:  # nothing landed: no lake update to announce

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from papertrend.airflow_home import local_airflow_env
-from papertrend.local_runs import EXECUTOR_ENV
+from papertrend.local_runs import executor_env
 from papertrend.settings import PROJECT_ROOT, SAMPLES_DIR, get_settings
 
 AIRFLOW_HOME = Path(os.environ.get("PAPERTREND_AIRFLOW_HOME", PROJECT_ROOT / "airflow_home")).resolve()
@@ -36,7 +36,7 @@ OUTPUT_LOG = AIRFLOW_HOME / "logs" / "make_run.log"
 
 
 def main() -> int:
-    os.environ.update(local_airflow_env(AIRFLOW_HOME), **EXECUTOR_ENV)
+    os.environ.update(local_airflow_env(AIRFLOW_HOME), **executor_env())
     OUTPUT_LOG.parent.mkdir(parents=True, exist_ok=True)
     with output_to(OUTPUT_LOG) as terminal:
         return run(terminal)
@@ -51,7 +51,9 @@ def run(terminal: TextIO) -> int:
     settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     for sample in sorted(SAMPLES_DIR.iterdir()):
         shutil.copyfile(sample, settings.inbox_dir / sample.name)
-    say(f"data root:    {settings.data_dir} ({len(sample_days)} sample digests copied to inbox/)")
+    say(f"data root:    {settings.data_root} ({len(sample_days)} sample digests copied to {_shown(settings.inbox_dir)})")
+    if os.environ.get("PAPERTREND_EXECUTOR") == "CeleryExecutor":
+        say("executor:     CeleryExecutor: the tasks run on the Celery workers, which read the inbox/ of their own workspace")
     say(f"airflow home: {AIRFLOW_HOME} (SQLite); all output of this run: {_shown(OUTPUT_LOG)}")
 
     import pendulum

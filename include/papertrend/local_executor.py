@@ -14,7 +14,7 @@ worker gets one; the joins share ``SHUTDOWN_TIMEOUT`` seconds while results keep
 being read, and a worker still alive then is named in a warning and killed
 (its task had ended: ``dag.test()`` ends the executor after the run).
 
-Configured by ``papertrend.local_runs.EXECUTOR_ENV``; imported by Airflow only.
+Configured by ``papertrend.local_runs.LOCAL_EXECUTOR_ENV``; imported by Airflow only.
 """
 
 from __future__ import annotations

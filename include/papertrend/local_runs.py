@@ -11,6 +11,12 @@ template, the very file the UI's log reader opens. The workers report to an
 Execution API that a child process serves on a free loopback port while the
 runs last (:func:`execution_api`). Each run's start is then set to the wall clock.
 
+With ``PAPERTREND_EXECUTOR=CeleryExecutor`` (the name compose's celery profile
+uses) the tasks go to Airflow's CeleryExecutor instead: through the broker of
+``[celery] broker_url`` to ``airflow celery worker`` processes started
+elsewhere, which report to the Execution API at ``[core] execution_api_server_url``
+(served there, so set it to a loopback address and port the workers reach).
+
 Airflow must be configured (``papertrend.airflow_home``) before this module's
 functions are called; they import it lazily.
 """
@@ -24,12 +30,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 # What the DAG tasks' own reasons are logged under (papertrend.task_outcomes).
 REASON_LOGGER = "papertrend.dags"
@@ -38,10 +45,20 @@ SERVER_START_TIMEOUT = 120
 # Set before airflow is imported. The LocalExecutor forks all its workers at the
 # start of every run (Airflow's default parallelism is 32); the DAGs' tasks run
 # one after another, so two are plenty. Its shutdown is bounded (papertrend.local_executor).
-EXECUTOR_ENV = {
+LOCAL_EXECUTOR_ENV = {
     "AIRFLOW__CORE__EXECUTOR": "papertrend.local_executor.BoundedLocalExecutor",
     "AIRFLOW__CORE__PARALLELISM": "2",
 }
+CELERY_EXECUTOR_ENV = {"AIRFLOW__CORE__EXECUTOR": "CeleryExecutor"}
+
+
+def executor_env(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The executor's Airflow settings, from ``PAPERTREND_EXECUTOR`` (default LocalExecutor)."""
+    chosen = environ.get("PAPERTREND_EXECUTOR") or "LocalExecutor"
+    by_name = {"LocalExecutor": LOCAL_EXECUTOR_ENV, "CeleryExecutor": CELERY_EXECUTOR_ENV}
+    if chosen not in by_name:
+        raise SystemExit(f"PAPERTREND_EXECUTOR={chosen}: use one of {', '.join(by_name)}")
+    return by_name[chosen]
 
 
 @dataclass(frozen=True)
@@ -68,8 +85,9 @@ class RunResult:
 
 @contextmanager
 def execution_api() -> Iterator[str]:
-    """Serve Airflow's Execution API (what task workers report to) on
-    127.0.0.1:<free port> from a child process; yields its URL.
+    """Serve Airflow's Execution API (what task workers report to) from a child
+    process, at ``[core] execution_api_server_url`` when it is set (workers
+    started elsewhere know it), else on 127.0.0.1:<free port>; yields its URL.
 
     A child process, not a thread: the LocalExecutor forks its workers from this
     process, and a fork copies every lock in the state other threads hold it in.
@@ -85,11 +103,14 @@ def execution_api() -> Iterator[str]:
     # inherits), unless the Airflow home configures its own.
     if not conf.get("api_auth", "jwt_secret", fallback=""):
         os.environ["AIRFLOW__API_AUTH__JWT_SECRET"] = secrets.token_urlsafe(64)
+    url = conf.get("core", "execution_api_server_url", fallback="")
+    address = urlsplit(url)
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
+    listener.bind((address.hostname, address.port) if url else ("127.0.0.1", 0))
     listener.listen(128)
-    url = f"http://127.0.0.1:{listener.getsockname()[1]}/execution/"
-    conf.set("core", "execution_api_server_url", url)
+    if not url:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/execution/"
+        conf.set("core", "execution_api_server_url", url)
 
     server = subprocess.Popen(
         [sys.executable, "-m", "papertrend.execution_api_server", str(listener.fileno())],
@@ -125,7 +146,7 @@ def _wait_until_healthy(server: subprocess.Popen, url: str, timeout: float) -> N
 
 
 def run_dag(dag, logical_date: datetime, conf: dict | None = None) -> RunResult:
-    """One run of ``dag``, every task in a LocalExecutor worker (inside :func:`execution_api`)."""
+    """One run of ``dag``, every task through the executor (inside :func:`execution_api`)."""
     from sqlalchemy import update
 
     from airflow.models.dagrun import DagRun

@@ -26,19 +26,19 @@ def pipeline_report(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     lines = ["", "== papertrend: what the pipeline holds =="]
 
-    ledger = read_ledger(settings.ledger_dir).to_pylist()
+    ledger = read_ledger(settings.location(settings.ledger_dir)).to_pylist()
     lines.append(f"dumps seen: {len(ledger)} ledger rows")
     for entry in ledger:
         day = entry["digest_date"] or "????-??-??"
         rows = entry["row_count"] if entry["row_count"] is not None else "-"
         lines.append(f"  {entry['status']:<9} {day}  {rows:>4}  {entry['source_uri']}")
 
-    serving = settings.serving_db_path
-    if not serving.exists():
-        lines.append(f"no warehouse published yet at {settings.location(serving)}")
-        return "\n".join(lines)
     if settings.data_root_uri:
         return "\n".join(lines + _object_store_report(settings))
+    serving = settings.serving_db_path
+    if not serving.exists():
+        lines.append(f"no warehouse published yet at {serving}")
+        return "\n".join(lines)
     with open_serving(serving) as con:
         lines.append("marts (rows):")
         for mart in MARTS:
@@ -60,10 +60,14 @@ def pipeline_report(settings: Settings | None = None) -> str:
 
 
 def _object_store_report(settings: Settings) -> list[str]:
-    """Where the published warehouse is in the store, read from there as a reader would."""
+    """Where the published warehouse is in the store, read from there as a reader would
+    (another machine, a Celery worker, may have published it)."""
     from papertrend.warehouse.reading import open_serving, serving_location
 
-    location = serving_location(settings)
+    try:
+        location = serving_location(settings)
+    except FileNotFoundError as nothing_yet:
+        return [str(nothing_yet)]
     with open_serving(location) as con:
         counts = {mart: con.execute(f"select count(*) from {mart}").fetchone()[0] for mart in MARTS}
     return [

@@ -9,6 +9,8 @@ pipeline at a temporary root by setting the environment variable.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -167,3 +169,24 @@ def default_workspace(data_root_uri: str) -> Path:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     scheme, _, rest = data_root_uri.partition("://")
     return cache / "papertrend" / scheme / rest
+
+
+@contextmanager
+def temporary_environment(changes: Mapping[str, str | None]) -> Iterator[None]:
+    """Set (a value) or unset (None) these variables for the ``with`` block, for
+    what reads the process environment (dbt's profile, the S3 clients), then put
+    back the caller's values."""
+    saved = {key: os.environ.get(key) for key in changes}
+    _set_environment(changes)
+    try:
+        yield
+    finally:
+        _set_environment(saved)
+
+
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for key, value in values.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
 from papertrend.settings import PROJECT_ROOT, SAMPLES_DIR, get_settings
 from tests.dbt.test_readme_queries import readme_queries
@@ -40,6 +41,9 @@ def s3(tmp_path_factory):
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # moto keeps its buckets per process, not per server: another module's store
+    # (test_celery_worker.py, on the same pytest worker) would still be there.
+    requests.post(f"http://{host}:{port}/moto-api/reset", timeout=10).raise_for_status()
     try:
         with pytest.MonkeyPatch.context() as mp:
             for name, value in {

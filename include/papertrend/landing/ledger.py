@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 
 from papertrend.landing.files import write_atomically
 from papertrend.schema import INGEST_LEDGER_SCHEMA, LEDGER_STATUSES
+from papertrend.settings import OBJECT_STORE_SCHEMES
 
 
 @dataclass(frozen=True)
@@ -116,10 +117,20 @@ def reconcile(
     return recorded
 
 
-def read_ledger(ledger_dir: Path) -> pa.Table:
-    """All ledger rows in the order they were recorded."""
-    files = sorted(ledger_dir.glob("*.parquet"))
+def read_ledger(ledger_dir: Path | str) -> pa.Table:
+    """All ledger rows in the order they were recorded. ``ledger_dir`` may also be
+    its object-store URI (``Settings.location``): the store's ledger, which other
+    machines write, rather than this workspace's copy of it."""
+    import pyarrow.fs
+
+    location = str(ledger_dir)
+    if location.startswith(OBJECT_STORE_SCHEMES):
+        filesystem, location = pyarrow.fs.FileSystem.from_uri(location)
+    else:
+        filesystem = pyarrow.fs.LocalFileSystem()
+    found = filesystem.get_file_info(pyarrow.fs.FileSelector(location, allow_not_found=True))
+    files = sorted(info.path for info in found if info.is_file and info.path.endswith(".parquet"))
     if not files:
         return INGEST_LEDGER_SCHEMA.empty_table()
-    table = pa.concat_tables(pq.read_table(f, schema=INGEST_LEDGER_SCHEMA) for f in files)
+    table = pa.concat_tables(pq.read_table(f, schema=INGEST_LEDGER_SCHEMA, filesystem=filesystem) for f in files)
     return table.sort_by("recorded_at")

@@ -9,17 +9,15 @@ model or test publishes nothing: the previous serving file and Parquet stay.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from papertrend import object_store
 from papertrend.duckdb_connections import connect, sql_literal
-from papertrend.settings import DBT_PROJECT_DIR, Settings, get_settings
+from papertrend.settings import DBT_PROJECT_DIR, Settings, get_settings, temporary_environment
 from papertrend.warehouse import publish
 from papertrend.writers import exclusive_writer
 
@@ -154,25 +152,14 @@ def _dbt_dir(settings: Settings, name: str) -> Path:
     return settings.warehouse_dir / "dbt" / name
 
 
-@contextmanager
-def _dbt_environment(settings: Settings) -> Iterator[None]:
-    """profiles.yml and the sources read these; restore the caller's environment after."""
-    wanted = {
+def _dbt_environment(settings: Settings) -> AbstractContextManager[None]:
+    """profiles.yml and the sources read these; the caller's environment is restored after."""
+    return temporary_environment({
         "PAPERTREND_DATA_DIR": settings.data_root,
         "PAPERTREND_BUILD_DB_PATH": str(settings.build_db_path),
         "PAPERTREND_LAKE_DIR": settings.location(settings.lake_dir),
         "DO_NOT_TRACK": "1",
-    }
-    saved = {key: os.environ.get(key) for key in wanted}
-    os.environ.update(wanted)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    })
 
 
 def _invoke_dbt(settings: Settings, args: list[str]):
