@@ -49,6 +49,7 @@ SLOWEST_FILES = (
     "tests/integration/test_publish.py",
     "tests/integration/test_make_run.py",
     "tests/integration/test_celery_worker.py",
+    "tests/integration/test_s3_data_root.py",
     "tests/integration/test_file_modes.py",
     "tests/integration/test_crash_recovery.py",
     "tests/integration/test_dags.py",
