@@ -53,10 +53,8 @@ current_papers as (
         appearances.days_trending,
         appearances.best_position,
         primary_topics.topic_id as primary_topic_id,
-        -- without a kind cue, a topic may imply the kind: a learning theory paper is an analysis
-        case when len(kinds.kind_cues) = 0 and topic_kinds.paper_kind is not null
-            then topic_kinds.paper_kind else kinds.paper_kind end as paper_kind,
-        case when len(kinds.kind_cues) = 0 and topic_kinds.paper_kind is not null
+        coalesce(topic_kinds.paper_kind, kinds.paper_kind) as paper_kind,
+        case when topic_kinds.paper_kind is not null
             then ['primary topic ' || primary_topics.topic_id] else kinds.kind_cues end as paper_kind_cues,
         coalesce(links.link_count, 0) as link_count,
         coalesce(links.has_code, false) as has_code,
@@ -68,8 +66,10 @@ current_papers as (
     inner join {{ ref('paper_topics') }} as primary_topics
         on primary_topics.paper_id = papers.paper_id and primary_topics.is_primary
     inner join {{ ref('int_paper_kinds_classified') }} as kinds using (paper_id)
+    -- without a kind cue, a topic may imply the kind: a learning theory paper is an analysis
     left join {{ ref('paper_kinds') }} as topic_kinds
         on topic_kinds.implied_by_primary_topic = primary_topics.topic_id
+        and len(kinds.kind_cues) = 0
     left join links using (paper_id)
     left join upvotes using (paper_id)
 )

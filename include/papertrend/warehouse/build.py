@@ -244,7 +244,7 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
     staged_db = version / settings.serving_db_path.name
     # The build's limit (profiles.yml) here too: with DuckDB's default (80% of RAM) copying
     # the 3-year marts peaked above the whole dbt build (1.3 against 1.2 GiB in a backfill).
-    memory_limit = {"memory_limit": _dbt_duckdb_setting("memory_limit")}
+    memory_limit = _dbt_duckdb_setting("memory_limit")
     try:
         # Through the build file's connection: dbt-duckdb may still hold it open in this
         # process, so the same config as profiles.yml's config_options.
@@ -253,7 +253,7 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
             config={"storage_compatibility_version": STORAGE_COMPATIBILITY_VERSION},
         ) as con:
             # (a setting, not config: the instance dbt opened may still be the one connected to)
-            con.execute(f"SET memory_limit = {sql_literal(memory_limit['memory_limit'])}")
+            con.execute(f"SET memory_limit = {sql_literal(memory_limit)}")
             # ATTACH takes no bound parameters in DuckDB 1.5: a quoted literal (a data root may hold quotes)
             con.execute(f"ATTACH {sql_literal(str(staged_db))} AS serving (STORAGE_VERSION '{STORAGE_COMPATIBILITY_VERSION}')")
             for mart in marts:
@@ -262,7 +262,7 @@ def _publish(settings: Settings, marts: list[MartDocs]) -> dict[str, int]:
             con.execute("DETACH serving")
 
         row_counts = {}
-        with duckdb.connect(str(staged_db), read_only=True, config=memory_limit) as con:
+        with duckdb.connect(str(staged_db), read_only=True, config={"memory_limit": memory_limit}) as con:
             for mart in marts:
                 target = settings.mart_parquet_path(mart.name, version / publish.MARTS_DIR)
                 target.parent.mkdir()
