@@ -293,6 +293,9 @@ def test_the_failure_summary_names_the_rule_and_offending_values(gate_run):
     assert "1 of 300 rows unexpected" in summary
     assert "'arXiv:2506.00001'" in summary
 
+    repeated = gate_run["verdicts"]["abstract_not_title"].failure_summary
+    assert "1 of 300 rows unexpected, e.g. 'Paper 9: Sparse Attention" in repeated
+
     row_count = gate_run["verdicts"]["row_count"].failure_summary
     assert "row_count (expect_table_row_count_to_be_between): observed 0, expected 1..1000" in row_count
 

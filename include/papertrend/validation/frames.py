@@ -61,9 +61,39 @@ def to_validation_frame(table: pa.Table) -> pd.DataFrame:
     )
 
 
+def with_repeated_title(table: pa.Table) -> pa.Table:
+    """The partition plus ``suite.REPEATED_TITLE``: the title where the abstract
+    equals it, null elsewhere (and where either is null or missing).
+
+    GX's own rule for "values differ within a record" compares each row in a
+    pandas ``apply``, about half of the gate's time on a backfill; one
+    vectorized comparison here leaves GX a plain null check on this column,
+    which also shows the offending title in the failure summary.
+    """
+    import pyarrow.compute as pc
+
+    from papertrend.validation.suite import REPEATED_TITLE
+
+    names = table.schema.names
+    if "title" in names and "abstract" in names and all(
+        pa.types.is_string(table.schema.field(name).type) for name in ("title", "abstract")
+    ):
+        title = table.column("title")
+        repeated = pc.if_else(pc.equal(title, table.column("abstract")), title, None)
+    else:  # the columns or type rules fail such a partition
+        repeated = pa.nulls(len(table), pa.string())
+    return table.append_column(REPEATED_TITLE, repeated)
+
+
+def partition_rows_frame(table: pa.Table) -> pd.DataFrame:
+    """One partition as the frame the partition suite validates."""
+    return to_validation_frame(with_repeated_title(table))
+
+
 def batch_rows_frame(tables: list[pa.Table], keys: list[int]) -> pd.DataFrame:
-    """Partitions that share one schema as one frame: their rows in order, and
-    ``suite.PARTITION_KEY`` (int32) saying which partition each row comes from.
+    """Partitions that share one schema as one frame: their rows in order, with
+    ``suite.REPEATED_TITLE`` (``with_repeated_title``) and ``suite.PARTITION_KEY``
+    (int32) saying which partition each row comes from.
 
     Nullability and schema metadata are dropped (a partition written with
     nullable fields and one written with the contract's fields are one group);
@@ -74,7 +104,7 @@ def batch_rows_frame(tables: list[pa.Table], keys: list[int]) -> pd.DataFrame:
     schema = pa.schema([field.with_nullable(True) for field in tables[0].schema])
     parts = []
     for table, key in zip(tables, keys, strict=True):
-        table = table.replace_schema_metadata(None).cast(schema)
+        table = with_repeated_title(table.replace_schema_metadata(None).cast(schema))
         parts.append(table.append_column(PARTITION_KEY, pa.array([key] * len(table), pa.int32())))
     return to_validation_frame(pa.concat_tables(parts))
 

@@ -218,10 +218,10 @@ class Gate:
         self, partition_dir: Path, digest_date: dt.date, result_ids: list[Any]
     ) -> PartitionValidation:
         """The partition suite on one partition: the verdict on a partition the batch named."""
-        from papertrend.validation.frames import to_validation_frame
+        from papertrend.validation.frames import partition_rows_frame
 
         try:
-            frame = to_validation_frame(read_partition(partition_dir))
+            frame = partition_rows_frame(read_partition(partition_dir))
         except Exception as error:  # noqa: BLE001  unreadable data is a failed partition
             return _unreadable(partition_dir, digest_date, error)
         (definition,) = self._partition_checkpoint.validation_definitions
