@@ -25,7 +25,7 @@ from pathlib import Path
 from papertrend.landing import lake, ledger, upvotes
 from papertrend.landing.files import stored_name, unsafe_file_name_reason, write_bytes_atomically
 from papertrend.landing.quarantine import quarantine_dump
-from papertrend.parsing import DumpRejected, Problem, parse_dump, resolve_digest_date
+from papertrend.parsing import DumpRejected, ParsedDump, Problem, parse_dump, resolve_digest_date
 from papertrend.settings import Settings, get_settings
 from papertrend.writers import exclusive_writer
 
@@ -100,6 +100,21 @@ class _Staged:
     # The day its upvote counts count as seen (see ingest_dumps), and when it was ingested.
     observed_date: date
     ingested_at: datetime
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A dump that parsed, its bytes archived: what deciding its status needs, without
+    its records."""
+
+    name: str
+    source_uri: str
+    sha256: str
+    digest_date: date
+    source_format: str
+    row_count: int
+    raw_path: Path
+    partition: Path | None = None
 
 
 @dataclass
@@ -253,71 +268,101 @@ def _stage(
 ) -> _Staged | IngestOutcome:
     sha256 = dump.sha256
     try:
-        name_problem = unsafe_file_name_reason(dump.name)
-        if name_problem:
-            raise DumpRejected(dump.source_uri, [Problem("file", "unsafe_file_name", name_problem)])
-        try:
-            parsed = parse_dump(dump.raw, dump.source_uri)
-            digest_date = resolve_digest_date(dump.source_uri, caller_date, parsed.stated_date, dump.name)
-        except DumpRejected:
-            raise
-        except Exception as error:  # noqa: BLE001  a parser bug is this dump's rejection
-            raise crash_rejection(dump.source_uri, "parser_crash", error) from error
+        parsed, digest_date = _parse(dump, caller_date)
     except DumpRejected as rejection:
         return _reject(settings, rejection, sha256=sha256, name=dump.name,
                        source_uri=dump.source_uri, raw=dump.raw)
+    item = _Parsed(
+        name=dump.name, source_uri=dump.source_uri, sha256=sha256, digest_date=digest_date,
+        source_format=parsed.source_format, row_count=len(parsed.records),
+        raw_path=_archive_raw(settings, dump, sha256),
+    )
+    return _decide(
+        item, settings, batch, ingested_at, lambda: _write_staged(settings, parsed, item, ingested_at)
+    )
 
-    raw_path = _archive_raw(settings, dump, sha256)
-    row_count = len(parsed.records)
-    landed = lake.landed_checksum(settings.digest_entries_dir, digest_date, parsed.source_format)
-    first_of_day = (digest_date, parsed.source_format) not in batch.days
-    batch.days.add((digest_date, parsed.source_format))
+
+def _parse(dump: Dump, caller_date: date | None) -> tuple[ParsedDump, date]:
+    """The dump's records and day; raises DumpRejected, also for a parser bug (parser_crash)."""
+    name_problem = unsafe_file_name_reason(dump.name)
+    if name_problem:
+        raise DumpRejected(dump.source_uri, [Problem("file", "unsafe_file_name", name_problem)])
+    try:
+        parsed = parse_dump(dump.raw, dump.source_uri)
+        return parsed, resolve_digest_date(dump.source_uri, caller_date, parsed.stated_date, dump.name)
+    except DumpRejected:
+        raise
+    except Exception as error:  # noqa: BLE001  a parser bug is this dump's rejection
+        raise crash_rejection(dump.source_uri, "parser_crash", error) from error
+
+
+def _decide(
+    item: _Parsed,
+    settings: Settings,
+    batch: _Batch,
+    ingested_at: datetime,
+    write_staged: Callable[[], Path],
+) -> _Staged | IngestOutcome:
+    """The order-dependent part of staging a dump, in input order: unchanged, the
+    volume check, or staged for the gate (``write_staged`` writes its partition)."""
+    digest_date, sha256 = item.digest_date, item.sha256
+    landed = lake.landed_checksum(settings.digest_entries_dir, digest_date, item.source_format)
+    first_of_day = (digest_date, item.source_format) not in batch.days
+    batch.days.add((digest_date, item.source_format))
     if first_of_day and landed == sha256:
-        outcome = IngestOutcome(dump.source_uri, "unchanged", digest_date, row_count, parsed.source_format)
-        _record(settings, outcome, sha256, raw_path)
+        outcome = IngestOutcome(
+            item.source_uri, "unchanged", digest_date, item.row_count, item.source_format
+        )
+        _record(settings, outcome, sha256, item.raw_path)
         return outcome
 
-    if parsed.source_format == "text":
+    if item.source_format == "text":
         if not batch.accept_row_count_drop:
-            if drop := _row_count_drop(settings, batch, digest_date, row_count):
-                return _reject(settings, DumpRejected(dump.source_uri, [drop]), sha256=sha256,
-                               name=dump.name, source_uri=dump.source_uri, raw=dump.raw)
-        batch.text_rows[digest_date] = row_count
+            if drop := _row_count_drop(settings, batch, digest_date, item.row_count):
+                return _reject(settings, DumpRejected(item.source_uri, [drop]), sha256=sha256,
+                               name=item.name, source_uri=item.source_uri,
+                               raw=item.raw_path.read_bytes())
+        batch.text_rows[digest_date] = item.row_count
 
     # Whether it lands, replaces or is unchanged depends on the dumps before it
     # for its day and format in this batch, and on whether they pass the gate: decided
     # after the gate, in input order (_run_quality_gate).
     staged = _Staged(
-        name=dump.name,
-        source_uri=dump.source_uri,
+        name=item.name,
+        source_uri=item.source_uri,
         sha256=sha256,
         digest_date=digest_date,
-        source_format=parsed.source_format,
-        row_count=row_count,
+        source_format=item.source_format,
+        row_count=item.row_count,
         partition=batch.staged.get((digest_date, sha256), Path()),
-        raw_path=raw_path,
+        raw_path=item.raw_path,
         lake_sha256=landed,
         observed_date=max(batch.observed_on, digest_date),
         ingested_at=ingested_at,
     )
     if (digest_date, sha256) in batch.staged:
         return staged  # the same bytes again: the same staged partition and verdict
+    staged.partition = write_staged()
+    batch.staged[(digest_date, sha256)] = staged.partition
+    return staged
 
+
+def _write_staged(
+    settings: Settings, parsed: ParsedDump, item: _Parsed, ingested_at: datetime
+) -> Path:
+    """Write the dump's staged partition, in a folder of its own: two dumps for the
+    same day in one batch must not overwrite each other before the gate has seen both."""
     table = lake.build_table(
-        parsed, digest_date=digest_date, source_uri=dump.source_uri,
-        source_sha256=sha256, ingested_at=ingested_at,
+        parsed, digest_date=item.digest_date, source_uri=item.source_uri,
+        source_sha256=item.sha256, ingested_at=ingested_at,
     )
-    # One staging folder per dump: two dumps for the same day in one batch
-    # must not overwrite each other before the gate has seen both.
-    staging_root = settings.staging_dir / f"{sha256[:16]}-{uuid.uuid4().hex[:8]}"
+    staging_root = settings.staging_dir / f"{item.sha256[:16]}-{uuid.uuid4().hex[:8]}"
     try:
-        lake.write_partition(table, staging_root, digest_date)
+        lake.write_partition(table, staging_root, item.digest_date)
     except BaseException:
         shutil.rmtree(staging_root, ignore_errors=True)
         raise
-    staged.partition = lake.partition_dir(staging_root, digest_date)
-    batch.staged[(digest_date, sha256)] = staged.partition
-    return staged
+    return lake.partition_dir(staging_root, item.digest_date)
 
 
 def _run_quality_gate(
