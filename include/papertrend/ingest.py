@@ -240,7 +240,10 @@ def _ingest_locked(
             dump: Dump | IngestOutcome | _Staged | None = None
             try:
                 if isinstance(early, _Parsed):
-                    dump = _decide(early, settings, batch, ingested_at, lambda: early.partition)
+                    dump = _decide(
+                        early, settings, batch, ingested_at,
+                        lambda: early.partition or _stage_from_archive(settings, early, ingested_at),
+                    )
                 elif early is not None:  # its parser rejected it in the worker
                     dump, problems = early
                     dump = _reject(settings, DumpRejected(dump.source_uri, problems), sha256=dump.sha256,
@@ -251,7 +254,9 @@ def _ingest_locked(
                         dump = _stage(dump, _caller_date(digest_date, source), settings, ingested_at, batch)
             except Exception as error:  # noqa: BLE001  one dump must not stop the batch
                 dump = _crashed(settings, source, dump if isinstance(dump, Dump) else None, error)
-            if isinstance(early, _Parsed) and not (isinstance(dump, _Staged) and dump.partition == early.partition):
+            if isinstance(early, _Parsed) and early.partition and not (
+                isinstance(dump, _Staged) and dump.partition == early.partition
+            ):
                 lake.remove_staged(early.partition)  # staged ahead for nothing: unchanged, a repeat, rejected
             outcomes.append(dump)
             if isinstance(dump, _Staged):
@@ -364,7 +369,16 @@ def _stage_ahead(
         source_format=parsed.source_format, row_count=len(parsed.records),
         raw_path=_archive_raw(settings, dump, sha256),
     )
+    if lake.landed_checksum(settings.digest_entries_dir, day, item.source_format) == sha256:
+        return item  # unchanged unless it repeats a dump of this run (_stage_from_archive)
     return replace(item, partition=_write_staged(staging_dir, parsed, item, ingested_at))
+
+
+def _stage_from_archive(settings: Settings, item: _Parsed, ingested_at: datetime) -> Path:
+    """Stage a dump the worker did not stage because the lake held its bytes: it
+    is staged after all when it follows another dump of its day in this run."""
+    parsed = parse_dump(item.raw_path.read_bytes(), item.source_uri)
+    return _write_staged(settings.staging_dir, parsed, item, ingested_at)
 
 
 def _start_worker() -> None:
