@@ -260,6 +260,8 @@ def _ingest_locked(
                 lake.remove_staged(early.partition)  # staged ahead for nothing: unchanged, a repeat, rejected
             outcomes.append(dump)
             if isinstance(dump, _Staged):
+                if ahead is not None and gate is not None:
+                    gate.open()  # GX's import while the worker stages the batch, not once it is staged
                 pending.append(len(outcomes) - 1)
                 pending_rows += dump.row_count
                 if pending_rows >= GATE_BATCH_ROWS or len(pending) >= GATE_BATCH_DUMPS:
