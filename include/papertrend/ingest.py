@@ -123,6 +123,7 @@ class _Parsed:
     source_format: str
     row_count: int
     raw_path: Path
+    # Staged by the worker ahead of the dump's turn (_stage_ahead); None: not staged yet.
     partition: Path | None = None
 
 
