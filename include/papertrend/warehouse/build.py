@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,13 +130,8 @@ def _build_locked(settings: Settings, full_refresh: bool) -> BuildReport:
         detail = f": {result.exception}" if result.exception else ""
         raise WarehouseBuildError(f"dbt build failed, nothing published{detail}", failed)
 
-    # dbt docs are generated while the marts are copied: both only read the build file,
-    # and dbt's compiling (Python) and DuckDB's writing share the two cores (~3 s at
-    # three years). The docs reach the docs folder only once the warehouse is published.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dbt-docs") as docs_thread:
-        docs_generated = docs_thread.submit(_generate_docs, settings)
-        row_counts = _publish(settings, _marts(result))
-        docs_dir = _publish_docs(settings) if docs_generated.result() else None
+    row_counts = _publish(settings, _marts(result))
+    docs_dir = _generate_docs(settings)
     return BuildReport(
         serving_db_path=settings.serving_db_path,
         marts_dir=settings.marts_dir,
@@ -317,17 +311,13 @@ def _sql_string(text: str) -> str:
     return sql_literal(text.strip())
 
 
-def _generate_docs(settings: Settings) -> bool:
-    """dbt docs into dbt's target folder; a docs failure is logged, the published warehouse stands."""
+def _generate_docs(settings: Settings) -> Path | None:
+    """dbt docs into <data root>/docs/dbt; a docs failure is logged, the published warehouse stands."""
     with _dbt_environment(settings):
         result = _invoke_dbt(settings, ["docs", "generate", "--static"])
     if not result.success:
         log.warning("dbt docs generate failed: %s", result.exception)
-    return result.success
-
-
-def _publish_docs(settings: Settings) -> Path:
-    """The generated dbt docs into <data root>/docs/dbt."""
+        return None
     target = _dbt_dir(settings, "target")
     settings.dbt_docs_dir.mkdir(parents=True, exist_ok=True)
     for name, published in DOCS_FILES.items():
