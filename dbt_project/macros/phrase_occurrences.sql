@@ -1,7 +1,7 @@
 {#-
   Where each phrase occurs in each document, as whole words: one row per
   (document, phrase occurrence) with its first token_index. Documents are
-  (paper_id, field, tokens) and phrases (phrase_tokens, <any columns carried
+  (<key>, field, tokens), key paper_id unless named, and phrases (phrase_tokens, <any columns carried
   along>), both tokenized with tokenize_for_matching, so "agents" finds "agent"
   and "chain-of-thought" finds "chain of thought".
 
@@ -11,11 +11,11 @@
   join on the first word finds candidates and the next words are compared as
   columns. Phrases longer than max_words never match (the seeds test that).
 -#}
-{% macro phrase_occurrences(documents, phrases, max_words=var('max_phrase_words')) %}
-    select positions.paper_id, positions.field, positions.token_index, phrases.*
+{% macro phrase_occurrences(documents, phrases, max_words=var('max_phrase_words'), key='paper_id') %}
+    select positions.{{ key }}, positions.field, positions.token_index, phrases.*
     from (
         select
-            paper_id,
+            {{ key }},
             field,
             generate_subscripts(tokens, 1) as token_index,
             unnest(tokens) as word_1

@@ -146,6 +146,8 @@ def _migrate_lake(args: argparse.Namespace) -> int:
 
 
 def _backfill(args: argparse.Namespace) -> int:
+    from papertrend.warehouse.build import parse_project
+
     paths = sorted(p for p in args.folder.iterdir() if p.is_file() and not p.name.startswith("."))
     # One lock for both steps: no other writer between the ingest and its build.
     settings = get_settings()
@@ -154,8 +156,10 @@ def _backfill(args: argparse.Namespace) -> int:
         # The ingest in a child process that exits before the build: the build's DuckDB
         # then runs beside dbt alone, not also beside the ingest's Great Expectations,
         # pandas and parsed dumps (about 300 MB, which made the backfill's peak).
+        # Meanwhile this process parses the dbt project, which the build then reuses.
         ingest_status = writer_child_process(
-            settings, [sys.executable, "-m", "papertrend.cli", "ingest", "--", *map(str, paths)]
+            settings, [sys.executable, "-m", "papertrend.cli", "ingest", "--", *map(str, paths)],
+            while_running=lambda: parse_project(settings),
         )
         ingested, ingested_cpu = time.perf_counter(), _cpu_seconds()
         build_status = _build(argparse.Namespace(full_refresh=False))

@@ -27,7 +27,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -111,15 +111,24 @@ def exclusive_writer(settings: Settings) -> Iterator[None]:
         os.close(fd)  # releases the flock
 
 
-def writer_child_process(settings: Settings, command: list[str]) -> int:
+def writer_child_process(
+    settings: Settings, command: list[str], while_running: Callable[[], None] | None = None
+) -> int:
     """Run ``command`` holding this writer's lock (which the caller holds), and return its
     exit status. The child inherits the lock file's open descriptor, so its own
     exclusive_writer holds the same flock; its memory is gone when it exits (a
-    backfill ingests in a child, and builds without the ingest's imports and heap)."""
+    backfill ingests in a child, and builds without the ingest's imports and heap).
+    ``while_running`` is called in this process once the child has started."""
     lock_path = settings.data_dir / LOCK_FILE_NAME
     fd = _held_fds[lock_path]
     environment = {**os.environ, INHERITED_LOCK_FD_ENV: str(fd)}
-    return subprocess.run(command, env=environment, pass_fds=(fd,), check=False).returncode
+    with subprocess.Popen(command, env=environment, pass_fds=(fd,)) as child:
+        try:
+            if while_running is not None:
+                while_running()
+        finally:
+            child.wait()
+    return child.returncode
 
 
 def _holds_inherited_lock(lock_path: Path) -> bool:

@@ -15,7 +15,7 @@
 ) }}
 
 with papers as (
-    select paper_id, content_hash, abstracts_seen, github_repos_seen, project_pages_seen
+    select paper_id, content_hash, coalesce(abstracts_seen, abstract_raw) as abstracts_seen, github_repos_seen, project_pages_seen
     from {{ ref('int_papers_normalized') }} as papers
     {{ where_changed_since_last_load({'paper_id': 'papers.paper_id', 'content_hash': 'papers.content_hash'}) }}
 ),

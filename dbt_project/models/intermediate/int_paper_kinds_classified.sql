@@ -53,7 +53,8 @@ cues as (
     where cue <> 'question title'
 ),
 
-documents as materialized (
+-- inlined: read once, and scanning a materialized copy of the token lists costs more than making them
+documents as not materialized (
     {{ paper_documents('papers') }}
 ),
 

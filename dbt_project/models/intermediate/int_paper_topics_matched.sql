@@ -87,8 +87,17 @@ papers as not materialized (
     }) }}
 ),
 
+-- integer ids travel with the millions of hits, the names are joined back per
+-- (paper, term): wide string columns made the hits' scans a third of the model
 terms as (
-    select topic_id, term, phrase_tokens, is_strong
+    select
+        row_number() over (order by topic_id, term) as term_id,
+        dense_rank() over (order by topic_id) as topic_number,
+        topic_id,
+        term,
+        phrase_tokens,
+        len(phrase_tokens) as phrase_length,
+        is_strong
     from (
         select topic_id, trim(term) as term, {{ tokenize_for_matching('term') }} as phrase_tokens, is_strong
         from (
@@ -109,28 +118,42 @@ masks as (
 
 -- terms and masks are found in one pass over the documents
 phrases as (
-    select topic_id, term, phrase_tokens, is_strong, false as is_mask from terms
+    select term_id, topic_number, phrase_tokens, is_strong, false as is_mask from terms
     union all
     select null, null, phrase_tokens, null, true from masks
 ),
 
-documents as materialized (
-    {{ paper_documents('papers') }}
+-- the hits (millions of rows at three years) carry an integer per paper, not the
+-- 32-character paper_id: it made a fifth of the model's cost; paper_id is joined back at the end
+paper_numbers as materialized (
+    select paper_id, row_number() over (order by paper_id) as paper_number
+    from papers
+),
+
+numbered_papers as not materialized (
+    select paper_numbers.paper_number, papers.title, papers.abstract_cleaned
+    from papers
+    inner join paper_numbers using (paper_id)
+),
+
+-- inlined too: scanning a materialized copy of the token lists cost more than tokenizing
+-- the titles again for title_means_clauses
+documents as not materialized (
+    {{ paper_documents('numbered_papers', key='paper_number') }}
 ),
 
 phrase_hits as materialized (
     -- the phrase's length, not its token list, travels on: millions of rows at three years
     select * exclude (phrase_tokens), len(phrase_tokens) as phrase_length, token_index + len(phrase_tokens) - 1 as last_token_index
-    from ({{ phrase_occurrences('documents', 'phrases') }})
+    from ({{ phrase_occurrences('documents', 'phrases', key='paper_number') }})
 ),
 
 -- "X via Y", "X with Y", "X using Y": the title's subject is X and Y is the
 -- means, so a term after the first such connective counts as the abstract does
 -- ("with application(s) to" names the subject, not a means)
 title_means_clauses as (
-    select paper_id, list_filter(generate_series(2, len(tokens)), lambda i: tokens[i] in ('via', 'using', 'with', 'through') and tokens[i + 1] is distinct from 'application')[1] as first_token_index
-    from documents
-    where field = 'title'
+    select paper_number, list_filter(generate_series(2, len(tokens)), lambda i: tokens[i] in ('via', 'using', 'with', 'through') and tokens[i + 1] is distinct from 'application')[1] as first_token_index
+    from (select paper_number, {{ tokenize_for_matching('title') }} as tokens from numbered_papers)
 ),
 
 -- an anti join, not a correlated "not exists": DuckDB decorrelates that by grouping
@@ -143,12 +166,12 @@ unmasked_term_occurrences as materialized (
         -- a topic needs a strong term: weak hits of the others (two thirds of all hits) go now
         -- (a semi join on the distinct pairs: "exists" became a delim join costing a fifth of the model)
         select weak_hits.* from phrase_hits as weak_hits
-        semi join (select distinct paper_id, topic_id from phrase_hits where is_strong) as strong_topics
-            on strong_topics.paper_id = weak_hits.paper_id and strong_topics.topic_id = weak_hits.topic_id
+        semi join (select distinct paper_number, topic_number from phrase_hits where is_strong) as strong_topics
+            on strong_topics.paper_number = weak_hits.paper_number and strong_topics.topic_number = weak_hits.topic_number
         where not weak_hits.is_strong
     ) as term_hits
-    anti join (select paper_id, field, token_index, last_token_index from phrase_hits where is_mask) as mask_hits
-        on mask_hits.paper_id = term_hits.paper_id
+    anti join (select paper_number, field, token_index, last_token_index from phrase_hits where is_mask) as mask_hits
+        on mask_hits.paper_number = term_hits.paper_number
             and mask_hits.field = term_hits.field
             and mask_hits.token_index <= term_hits.last_token_index
             and term_hits.token_index <= mask_hits.last_token_index
@@ -160,9 +183,9 @@ outermost_term_occurrences as (
     from unmasked_term_occurrences as inner_term
     -- only a phrase can hold another term: the one-word occurrences (most) stay out of the hash table
     anti join (select * from unmasked_term_occurrences where phrase_length > 1) as outer_term
-        on outer_term.paper_id = inner_term.paper_id
+        on outer_term.paper_number = inner_term.paper_number
             and outer_term.field = inner_term.field
-            and outer_term.topic_id = inner_term.topic_id
+            and outer_term.topic_number = inner_term.topic_number
             and outer_term.token_index <= inner_term.token_index
             and outer_term.last_token_index >= inner_term.last_token_index
             and outer_term.phrase_length > inner_term.phrase_length
@@ -175,46 +198,56 @@ located_term_occurrences as (
     union all
     select occurrences.*, coalesce(occurrences.token_index > title_means_clauses.first_token_index, false) as in_means_clause
     from outermost_term_occurrences as occurrences
-    left join title_means_clauses using (paper_id)
+    left join title_means_clauses using (paper_number)
     where occurrences.field = 'title'
+),
+
+term_places as (
+    select
+        paper_number,
+        term_id,
+        {{ title_weight }} * max(case when field = 'title' and not in_means_clause then 1 else 0 end)
+        + least(count(*) filter (where field = 'abstract' or in_means_clause), 1)
+        + 0.5 * least(greatest(count(*) filter (where field = 'abstract' or in_means_clause) - 1, 0), 2)
+        as place_score,
+        bool_or(field = 'title' and not in_means_clause) as in_title_subject
+    from located_term_occurrences
+    group by paper_number, term_id
 ),
 
 term_scores as (
     select
-        paper_id,
-        topic_id,
-        term,
-        is_strong,
-        (case when is_strong then 1.0 else {{ weak_term_weight }} end)
-        * (1 + 0.5 * (any_value(phrase_length) - 1))
-        * (
-            {{ title_weight }} * max(case when field = 'title' and not in_means_clause then 1 else 0 end)
-            + least(count(*) filter (where field = 'abstract' or in_means_clause), 1)
-            + 0.5 * least(greatest(count(*) filter (where field = 'abstract' or in_means_clause) - 1, 0), 2)
-        ) as term_score,
-        bool_or(field = 'title' and not in_means_clause) as in_title_subject
-    from located_term_occurrences
-    group by paper_id, topic_id, term, is_strong
+        term_places.paper_number,
+        terms.topic_id,
+        terms.term,
+        terms.is_strong,
+        (case when terms.is_strong then 1.0 else {{ weak_term_weight }} end)
+        * (1 + 0.5 * (terms.phrase_length - 1))
+        * term_places.place_score as term_score,
+        term_places.in_title_subject
+    from term_places
+    inner join terms using (term_id)
 ),
 
 -- diminishing returns: a topic's k-th best term counts topic_term_decay^(k-1),
 -- so many synonyms of one idea do not outweigh one specific title term
 ranked_term_scores as (
-    select *, row_number() over (partition by paper_id, topic_id order by term_score desc, term) as term_rank
+    select *, row_number() over (partition by paper_number, topic_id order by term_score desc, term) as term_rank
     from term_scores
 ),
 
 topic_scores as (
     select
-        paper_id,
+        paper_number,
         topic_id,
         round(sum(term_score * pow({{ term_decay }}, term_rank - 1)) * any_value(taxonomy.weight), 2) as score,
         count(*) filter (where is_strong) as strong_term_count,
         bool_or(in_title_subject and is_strong) as names_title_subject,
-        list(term order by term_score desc, term) as matched_terms
+        -- sorting each group's small list: an ordered aggregate ("list(term order by ...)") cost 3 s at three years
+        list_transform(list_sort(list({'rank': term_rank, 'term': term})), ranked_term -> ranked_term.term) as matched_terms
     from ranked_term_scores
     inner join taxonomy using (topic_id)
-    group by paper_id, topic_id
+    group by paper_number, topic_id
     having bool_or(is_strong)
 ),
 
@@ -222,7 +255,7 @@ ranked as (
     select
         topic_scores.*,
         row_number() over (
-            partition by topic_scores.paper_id
+            partition by topic_scores.paper_number
             order by (taxonomy.is_domain and topic_scores.names_title_subject) desc, topic_scores.score desc, topic_scores.strong_term_count desc, taxonomy.priority, topic_scores.topic_id
         ) as topic_rank
     from topic_scores
@@ -230,9 +263,9 @@ ranked as (
 ),
 
 kept_by_score as (
-    select ranked.paper_id, ranked.topic_id, ranked.score, ranked.matched_terms, ranked.topic_rank = 1 as is_primary
+    select ranked.paper_number, ranked.topic_id, ranked.score, ranked.matched_terms, ranked.topic_rank = 1 as is_primary
     from ranked
-    inner join (select paper_id, score as primary_score from ranked where topic_rank = 1) as primaries using (paper_id)
+    inner join (select paper_number, score as primary_score from ranked where topic_rank = 1) as primaries using (paper_number)
     where ranked.topic_rank = 1
         or (
             ranked.topic_rank <= 1 + {{ max_secondary }}
@@ -251,16 +284,16 @@ kept as (
             select 1
             from kept_by_score as narrower
             inner join taxonomy on taxonomy.topic_id = narrower.topic_id
-            where narrower.paper_id = kept_by_score.paper_id
+            where narrower.paper_number = kept_by_score.paper_number
                 and taxonomy.broader_topic_id = kept_by_score.topic_id
         )
 ),
 
 catch_all as (
-    select papers.paper_id, taxonomy.topic_id, 0.0 as score, cast([] as varchar[]) as matched_terms, true as is_primary
-    from papers
+    select paper_numbers.paper_number, taxonomy.topic_id, 0.0 as score, cast([] as varchar[]) as matched_terms, true as is_primary
+    from paper_numbers
     cross join (select topic_id from taxonomy where is_catch_all order by topic_id limit 1) as taxonomy
-    where not exists (select 1 from topic_scores where topic_scores.paper_id = papers.paper_id)
+    where not exists (select 1 from topic_scores where topic_scores.paper_number = paper_numbers.paper_number)
 ),
 
 assignments as (
@@ -270,8 +303,8 @@ assignments as (
 )
 
 select
-    {{ surrogate_key(['assignments.paper_id', 'assignments.topic_id']) }} as paper_topic_id,
-    assignments.paper_id,
+    {{ surrogate_key(['paper_numbers.paper_id', 'assignments.topic_id']) }} as paper_topic_id,
+    paper_numbers.paper_id,
     assignments.topic_id,
     assignments.score,
     assignments.matched_terms,
@@ -279,4 +312,5 @@ select
     papers.content_hash,
     papers.taxonomy_hash
 from assignments
+inner join paper_numbers using (paper_number)
 inner join papers using (paper_id)

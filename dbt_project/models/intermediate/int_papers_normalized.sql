@@ -5,9 +5,11 @@
   source precedence, API JSON > mirror JSON > text, then the latest day: a text
   dump landed beside the API's JSON never takes them away. github_repos_seen and
   project_pages_seen are the union of what every source gave.
-  abstracts_seen keeps every distinct abstract the paper was published with, so
-  a URL printed only in an older (or longer) abstract is not lost to a later,
-  shorter summary from another source.
+  abstracts_seen keeps every distinct abstract of a paper published with more
+  than one, so a URL printed only in an older (or longer) abstract is not lost
+  to a later, shorter summary from another source. It is null for the (most)
+  papers with one abstract: a second copy of every abstract made the table
+  twice as wide, and writing it spilled under the build's memory_limit.
 
   Incremental by paper: a paper is rebuilt when the landed rows behind it
   changed (entries_fingerprint), i.e. when a day it appears on was added, read
@@ -93,7 +95,7 @@ papers as (
     select
         per_paper.*,
         struct_pack(latest.title, latest.title_normalized, latest.abstract_raw) as latest,
-        coalesce(several_abstracts.abstracts_seen, latest.abstract_raw) as abstracts_seen
+        several_abstracts.abstracts_seen
     from per_paper
     inner join entries as latest on latest.entry_id = per_paper.latest_entry_id and latest.paper_id = per_paper.paper_id
     left join several_abstracts on several_abstracts.paper_id = per_paper.paper_id

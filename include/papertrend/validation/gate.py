@@ -117,7 +117,7 @@ class Gate:
     """One GX session for any number of batches; ``close`` renders the Data Docs index.
 
     Use as a context manager. The context is opened (GX imported) on the first
-    ``validate``.
+    ``validate``, or by ``open``.
     """
 
     def __init__(self, settings: Settings | None = None):
@@ -131,7 +131,11 @@ class Gate:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def _open(self) -> None:
+    def open(self) -> None:
+        """Open the context now (seconds of GX import), if it is not open yet: a
+        backfill opens it while its worker stages the first batch."""
+        if self._context is not None:
+            return
         from papertrend.validation.context import open_context
 
         self._context = open_context(self.settings)
@@ -147,8 +151,7 @@ class Gate:
         jobs = [(Path(path), partition_date(path)) for path in partition_dirs]
         if not jobs:
             return []
-        if self._context is None:
-            self._open()
+        self.open()
         self._validated = True
         result_ids: list[Any] = []
         verdicts: dict[int, PartitionValidation] = {}

@@ -109,6 +109,17 @@ def build_warehouse(settings: Settings | None = None, full_refresh: bool = False
         return _build_locked(settings, full_refresh)
 
 
+def parse_project(settings: Settings) -> None:
+    """Parse the dbt project ahead of a build on this data root: dbt keeps the result in its
+    target folder (partial_parse.msgpack), and the build then only checks that nothing
+    changed (about 1 s instead of 3.5 s). A backfill does it while its ingest runs. A
+    failure is only logged: the build parses again and reports it."""
+    with _dbt_environment(settings):
+        result = _invoke_dbt(settings, ["parse"])
+    if not result.success:
+        log.warning("dbt parse ahead of the build failed: %s", result.exception)
+
+
 def _build_locked(settings: Settings, full_refresh: bool) -> BuildReport:
     started = time.monotonic()
     if not any(settings.digest_entries_dir.glob("*/*.parquet")):
